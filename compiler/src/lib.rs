@@ -4,3 +4,6 @@
 //! as an independent judge of what `codegen` emits. See ARCHITECTURE.md.
 
 pub mod bpf;
+pub mod diagnostics;
+pub mod source;
+pub mod syntax;
