@@ -7,3 +7,5 @@ pub mod bpf;
 pub mod diagnostics;
 pub mod source;
 pub mod syntax;
+pub mod sema;
+pub mod stdlib;

@@ -1,0 +1,106 @@
+//! The lowered policy: for each target architecture, a total decision
+//! function from (nr, args) to an action, with `extends` layering already
+//! applied. `reference` evaluates checked profiles directly and is the
+//! semantics every emitted program is compared against.
+
+pub mod reference;
+
+use crate::arch::Arch;
+use crate::logic::{Dd, NodeId};
+use crate::sema::{Act, CheckedProfile};
+use std::collections::BTreeMap;
+
+/// What one syscall number leads to on one architecture.
+#[derive(Clone, Debug)]
+pub struct ArchPolicy {
+    pub arch: Arch,
+    pub default: Act,
+    pub unknown: Act,
+    /// Every number the table names, with its decision diagram (leaves are
+    /// indices into `Policy::actions`).
+    pub syscalls: BTreeMap<u32, NodeId>,
+}
+
+/// A whole policy ready for code generation.
+pub struct Policy {
+    pub dd: Dd,
+    /// Leaf id → action.
+    pub actions: Vec<Act>,
+    pub arches: Vec<ArchPolicy>,
+    pub bad_arch: Act,
+    pub flags: u32,
+}
+
+impl Policy {
+    pub fn leaf_of(&mut self, act: Act) -> NodeId {
+        let id = match self.actions.iter().position(|a| *a == act) {
+            Some(i) => i,
+            None => {
+                self.actions.push(act);
+                self.actions.len() - 1
+            }
+        };
+        self.dd.leaf(id as u32)
+    }
+
+    pub fn arch(&self, arch: Arch) -> Option<&ArchPolicy> {
+        self.arches.iter().find(|a| a.arch == arch)
+    }
+}
+
+/// Lowers a checked profile for the given architectures (a subset of its
+/// targets, in the profile's order).
+pub fn lower(profile: &CheckedProfile, arches: &[Arch]) -> Policy {
+    let mut policy = Policy {
+        dd: Dd::new(),
+        actions: Vec::new(),
+        arches: Vec::new(),
+        bad_arch: profile.settings.bad_arch,
+        flags: profile.settings.flags,
+    };
+    for &arch in arches {
+        let default = profile.settings.default[&arch];
+        let unknown = profile.settings.unknown[&arch];
+        let mut syscalls = BTreeMap::new();
+        for sc in arch.syscalls() {
+            // Start from the default and let each layer, base first, take
+            // over where one of its rules matches; within a layer stronger
+            // actions are applied last so they win.
+            let mut node = policy.leaf_of(default);
+            for layer in profile.layers.iter().rev() {
+                let mut matches: Vec<(Act, &crate::logic::Pred)> = Vec::new();
+                for rule in &layer.rules {
+                    let Some(ar) = rule.per_arch.get(&arch) else { continue };
+                    for (_, nr, pred) in &ar.syscalls {
+                        if *nr == sc.nr {
+                            matches.push((ar.action, pred));
+                        }
+                    }
+                }
+                if matches.is_empty() {
+                    continue;
+                }
+                // Weakest first; ties in kind resolved towards the lower
+                // data value (only reachable when sema reported a conflict).
+                matches.sort_by(|a, b| b.0.cmp(&a.0));
+                let mut layer_node: Option<NodeId> = None;
+                let below = node;
+                for (act, pred) in &matches {
+                    let cond = policy.dd.from_pred(pred);
+                    let leaf = policy.leaf_of(*act);
+                    let els = layer_node.unwrap_or(below);
+                    layer_node = Some(policy.dd.ite(cond, leaf, els));
+                }
+                node = layer_node.expect("non-empty");
+            }
+            syscalls.insert(sc.nr, node);
+        }
+        policy.arches.push(ArchPolicy {
+            arch,
+            default,
+            unknown,
+            syscalls,
+        });
+    }
+    policy
+}

@@ -1,0 +1,181 @@
+//! Policy-level checks that need exact reasoning over predicates:
+//! conflicting rules (an error: the policy would not say what happens),
+//! rules that can never decide anything, conditions that are constant, and
+//! socket filters that `socketcall` would bypass.
+
+use super::profiles::CheckedProfile;
+use super::{arch_list, Cx};
+use crate::arch::Arch;
+use crate::diagnostics::{codes, Diagnostic};
+use crate::logic::{self, Pred};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Socket calls that `socketcall` multiplexes.
+const SOCKET_CALLS: &[&str] = &[
+    "socket", "bind", "connect", "listen", "accept", "accept4", "getsockname", "getpeername",
+    "socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt",
+    "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+];
+
+impl Cx {
+    pub(crate) fn lint_profile(&mut self, p: &CheckedProfile) {
+        let Some(own) = p.layers.first() else { return };
+        let rules = &own.rules;
+
+        // Constant conditions.
+        for r in rules.iter().filter(|r| r.direct) {
+            let preds: Vec<&Pred> = r
+                .per_arch
+                .values()
+                .flat_map(|a| a.syscalls.iter().map(|(_, _, p)| p))
+                .collect();
+            if preds.is_empty() || preds.iter().all(|p| matches!(p, Pred::True)) {
+                continue;
+            }
+            if preds.iter().all(|p| logic::satisfiable(p) == Some(false)) {
+                self.report(
+                    Diagnostic::new(codes::ALWAYS_FALSE, r.span, "this rule's condition can never hold")
+                        .with_label("never matches")
+                        .with_help("check masks and values: a bit the mask clears can never be set, and a value outside the argument's width never matches"),
+                );
+                continue;
+            }
+            let negs: Vec<Pred> = preds.iter().map(|p| Pred::Not(Box::new((*p).clone()))).collect();
+            if negs.iter().all(|n| logic::satisfiable(n) == Some(false)) {
+                self.report(
+                    Diagnostic::new(codes::ALWAYS_TRUE, r.span, "this rule's condition always holds")
+                        .with_label("the `if` does not restrict anything")
+                        .with_help("drop the condition, or fix it if it was meant to restrict the rule"),
+                );
+            }
+        }
+
+        // Per (arch, syscall), the rules that mention it.
+        let mut by_call: BTreeMap<(Arch, u32), Vec<(usize, super::Act, &Pred)>> = BTreeMap::new();
+        for (i, r) in rules.iter().enumerate() {
+            for (arch, ar) in &r.per_arch {
+                for (_, nr, pred) in &ar.syscalls {
+                    by_call.entry((*arch, *nr)).or_default().push((i, ar.action, pred));
+                }
+            }
+        }
+
+        // Same action, different data, overlapping conditions.
+        let mut conflicts: BTreeSet<(usize, usize)> = BTreeSet::new();
+        let mut conflict_where: BTreeMap<(usize, usize), (Arch, &'static str)> = BTreeMap::new();
+        for ((arch, nr), entries) in &by_call {
+            for (x, a) in entries.iter().enumerate() {
+                for b in &entries[x + 1..] {
+                    if a.0 == b.0 || a.1.kind != b.1.kind || a.1.data == b.1.data {
+                        continue;
+                    }
+                    let key = (a.0.min(b.0), a.0.max(b.0));
+                    if conflicts.contains(&key) {
+                        continue;
+                    }
+                    let both = Pred::And(vec![a.2.clone(), b.2.clone()]);
+                    if logic::satisfiable(&both) != Some(false) {
+                        conflicts.insert(key);
+                        let name = arch.syscall_by_nr(*nr).map(|s| s.name).unwrap_or("?");
+                        conflict_where.insert(key, (*arch, name));
+                    }
+                }
+            }
+        }
+        for (a, b) in &conflicts {
+            let (arch, name) = conflict_where[&(*a, *b)];
+            let (ra, rb) = (&rules[*a], &rules[*b]);
+            let act = |r: &super::RuleInfo| r.per_arch.get(&arch).map(|x| x.action.describe(Some(arch))).unwrap_or_default();
+            self.report(
+                Diagnostic::new(
+                    codes::CONFLICTING_RULES,
+                    rb.span,
+                    format!("`{}` and `{}` both match some `{name}` calls", act(ra), act(rb)),
+                )
+                .with_label(format!("this rule says {}", act(rb)))
+                .with_secondary(ra.span, format!("this rule says {}", act(ra)))
+                .with_note(format!("for example on {}", arch.name()))
+                .with_help("make the conditions disjoint, or use one action for both"),
+            );
+        }
+
+        // Rules that never decide anything.
+        for (i, r) in rules.iter().enumerate() {
+            if !r.direct {
+                continue;
+            }
+            let mut any_entry = false;
+            let mut effective = false;
+            let mut coverer: Option<usize> = None;
+            'outer: for (arch, ar) in &r.per_arch {
+                for (_, nr, pred) in &ar.syscalls {
+                    any_entry = true;
+                    let mut cover = Vec::new();
+                    for (j, act, p) in by_call.get(&(*arch, *nr)).into_iter().flatten() {
+                        if *j == i {
+                            continue;
+                        }
+                        let stronger = act.kind < ar.action.kind;
+                        let same_before = *act == ar.action && *j < i;
+                        if stronger || same_before {
+                            cover.push((*p).clone());
+                            coverer.get_or_insert(*j);
+                        }
+                    }
+                    let rest = Pred::And(vec![(*pred).clone(), Pred::Not(Box::new(Pred::Or(cover)))]);
+                    if logic::satisfiable(&rest) != Some(false) {
+                        effective = true;
+                        break 'outer;
+                    }
+                }
+            }
+            if any_entry && !effective {
+                let mut d = Diagnostic::new(codes::NEVER_EFFECTIVE, r.span, "this rule never decides anything")
+                    .with_label("every call it matches is decided by another rule")
+                    .with_help("remove it, or narrow the rules that take its calls");
+                if let Some(j) = coverer {
+                    d = d.with_secondary(rules[j].span, "taken by this rule (same or stronger action)");
+                }
+                self.report(d);
+            }
+        }
+
+        // Socket filters on architectures that multiplex through socketcall.
+        let handles_socketcall: BTreeSet<Arch> = p
+            .layers
+            .iter()
+            .flat_map(|l| l.rules.iter())
+            .flat_map(|r| r.per_arch.iter())
+            .filter(|(_, ar)| ar.syscalls.iter().any(|(n, _, _)| *n == "socketcall"))
+            .map(|(a, _)| *a)
+            .collect();
+        for r in rules.iter().filter(|r| r.direct) {
+            let mut exposed: Vec<Arch> = Vec::new();
+            let mut call = "";
+            for (arch, ar) in &r.per_arch {
+                if arch.syscall("socketcall").is_none() || handles_socketcall.contains(arch) {
+                    continue;
+                }
+                if let Some((n, _, _)) = ar
+                    .syscalls
+                    .iter()
+                    .find(|(n, _, p)| SOCKET_CALLS.contains(n) && !matches!(p, Pred::True))
+                {
+                    call = n;
+                    exposed.push(*arch);
+                }
+            }
+            if !exposed.is_empty() {
+                self.report(
+                    Diagnostic::new(
+                        codes::SOCKETCALL_BYPASS,
+                        r.span,
+                        format!("`{call}` arguments are filtered, but on {} the same call can go through `socketcall`", arch_list(&exposed)),
+                    )
+                    .with_label("can be bypassed")
+                    .with_help("socketcall's arguments sit behind a pointer the filter cannot read: add a rule for `socketcall` (usually `errno(ENOSYS) socketcall`, so libc uses the direct calls)"),
+                );
+            }
+        }
+    }
+}

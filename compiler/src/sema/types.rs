@@ -1,0 +1,576 @@
+//! Typing predicates. A predicate is checked and lowered separately for
+//! each (syscall, architecture) of its rule, because argument positions,
+//! widths and constants differ between them; the result is exact
+//! word-level logic (`logic::Pred`) that the IR and the lints share.
+
+use super::{consts, Cx, ModuleId};
+use crate::arch::{Arch, ArgType, Slots, Syscall};
+use crate::diagnostics::{codes, suggest, Diagnostic};
+use crate::logic::{self, ArgShape, Cmp, Half, Pred, Word};
+use crate::source::Span;
+use crate::syntax::ast::{self, BinOp, ExprKind, UnOp};
+
+/// One argument as a predicate sees it on one architecture.
+#[derive(Clone, Debug)]
+pub(crate) struct ArgInfo {
+    pub name: String,
+    pub c_type: &'static str,
+    pub shape: ArgShape,
+    pub pointer: bool,
+}
+
+/// What a sub-expression stands for.
+enum Term {
+    Const(i128, Span),
+    Arg {
+        arg: ArgInfo,
+        mask: Option<(u64, Span)>,
+        span: Span,
+    },
+    Cond(Pred),
+}
+
+pub(crate) struct PredCx<'a> {
+    pub module: ModuleId,
+    pub arch: Arch,
+    pub syscall: &'a Syscall,
+}
+
+impl Cx {
+    /// Types `e` as a condition for one syscall on one architecture.
+    pub(crate) fn type_pred(&mut self, pcx: &PredCx, e: &ast::Expr) -> Result<Pred, ()> {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.type_pred(pcx, inner),
+            ExprKind::Binary(BinOp::Or, l, r) => {
+                let (a, b) = (self.type_pred(pcx, l), self.type_pred(pcx, r));
+                Ok(Pred::Or(vec![a?, b?]))
+            }
+            ExprKind::Binary(BinOp::And, l, r) => {
+                let (a, b) = (self.type_pred(pcx, l), self.type_pred(pcx, r));
+                Ok(Pred::And(vec![a?, b?]))
+            }
+            ExprKind::Unary(UnOp::Not, inner) => match self.term(pcx, inner)? {
+                Term::Cond(p) => Ok(Pred::Not(Box::new(p))),
+                Term::Arg { arg, mask: Some((m, _)), .. } => {
+                    Ok(Pred::Not(Box::new(logic::lower(&arg.shape, &Cmp::AnySet(m)))))
+                }
+                Term::Arg { arg, .. } => {
+                    self.report(
+                        Diagnostic::new(codes::NOT_ON_INTEGER, e.span, "`!` negates a condition, not an argument")
+                            .with_label(format!("`{}` is a number", arg.name))
+                            .with_help(format!("write `{} == 0`", arg.name)),
+                    );
+                    Err(())
+                }
+                Term::Const(..) => {
+                    self.report(
+                        Diagnostic::new(codes::NOT_ON_INTEGER, e.span, "`!` negates a condition, not a number")
+                            .with_label("applied to a number")
+                            .with_help("for the bitwise complement write `~`"),
+                    );
+                    Err(())
+                }
+            },
+            _ => match self.term(pcx, e)? {
+                Term::Cond(p) => Ok(p),
+                Term::Arg { arg, mask: Some((m, _)), .. } => {
+                    if arg.pointer {
+                        return Err(self.pointer_error(&arg, e.span));
+                    }
+                    Ok(logic::lower(&arg.shape, &Cmp::AnySet(m)))
+                }
+                Term::Arg { arg, .. } => {
+                    self.report(
+                        Diagnostic::new(codes::NOT_A_CONDITION, e.span, format!("`{}` is a number, not a condition", arg.name))
+                            .with_label("needs a comparison")
+                            .with_help(format!("write `{} != 0`, or test bits with `{} & MASK`", arg.name, arg.name)),
+                    );
+                    Err(())
+                }
+                Term::Const(v, _) => {
+                    self.report(
+                        Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a number is not a condition")
+                            .with_label(format!("this is the number {v}"))
+                            .with_help("compare an argument with it, as in `flags == …`"),
+                    );
+                    Err(())
+                }
+            },
+        }
+    }
+
+    fn term(&mut self, pcx: &PredCx, e: &ast::Expr) -> Result<Term, ()> {
+        match &e.kind {
+            ExprKind::Int(v) => Ok(Term::Const(i128::from(*v), e.span)),
+            ExprKind::Null => Ok(Term::Const(0, e.span)),
+            ExprKind::Paren(inner) => self.term(pcx, inner),
+            ExprKind::Error => Err(()),
+            ExprKind::Name(path) => {
+                if path.is_single() {
+                    if let Some(arg) = self.find_arg(pcx, &path.segments[0].name, e.span)? {
+                        if self.lookup(pcx.module, path).is_some() {
+                            self.report(
+                                Diagnostic::new(
+                                    codes::SHADOWS_ARGUMENT,
+                                    e.span,
+                                    format!("`{}` names both an argument of {} and a constant", arg.name, pcx.syscall.name),
+                                )
+                                .with_label("taken as the argument")
+                                .with_help("inside a predicate arguments come first; rename the constant to use it here"),
+                            );
+                        }
+                        return Ok(Term::Arg { arg, mask: None, span: e.span });
+                    }
+                }
+                match self.const_by_path(pcx.module, path, pcx.arch) {
+                    Ok(v) => Ok(Term::Const(v, e.span)),
+                    Err(()) => Err(()),
+                }
+            }
+            ExprKind::Unary(UnOp::Not, _) | ExprKind::InList(..) | ExprKind::InRange { .. } => {
+                self.type_cond(pcx, e).map(Term::Cond)
+            }
+            ExprKind::Binary(op, _, _) if matches!(op, BinOp::Or | BinOp::And) || op.is_comparison() => {
+                self.type_cond(pcx, e).map(Term::Cond)
+            }
+            ExprKind::Unary(op, inner) => match self.term(pcx, inner)? {
+                Term::Const(..) => self.eval_const(pcx.module, e, pcx.arch).map(|v| Term::Const(v, e.span)),
+                Term::Arg { arg, .. } => Err(self.arith_error(&arg, e.span, match op {
+                    UnOp::Neg => "-",
+                    _ => "~",
+                })),
+                Term::Cond(_) => {
+                    self.report(
+                        Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a condition cannot be used as a number")
+                            .with_label("this is a condition"),
+                    );
+                    Err(())
+                }
+            },
+            ExprKind::Binary(op, l, r) => {
+                let (a, b) = (self.term(pcx, l), self.term(pcx, r));
+                let (a, b) = (a?, b?);
+                match (a, b) {
+                    (Term::Const(..), Term::Const(..)) => {
+                        self.eval_const(pcx.module, e, pcx.arch).map(|v| Term::Const(v, e.span))
+                    }
+                    (Term::Arg { arg, mask: None, span }, Term::Const(m, mspan))
+                    | (Term::Const(m, mspan), Term::Arg { arg, mask: None, span })
+                        if *op == BinOp::BitAnd =>
+                    {
+                        let _ = span;
+                        let m = self.fit_pattern(&arg, m, mspan, pcx.arch, "mask")?;
+                        Ok(Term::Arg { arg, mask: Some((m, mspan)), span: e.span })
+                    }
+                    (Term::Arg { arg: a1, .. }, Term::Arg { arg: a2, .. }) => {
+                        self.report(
+                            Diagnostic::new(
+                                codes::TWO_ARGUMENTS,
+                                e.span,
+                                format!("`{}` and `{}` are both arguments", a1.name, a2.name),
+                            )
+                            .with_label("two arguments in one comparison")
+                            .with_help("seccomp filters compare arguments with constants only"),
+                        );
+                        Err(())
+                    }
+                    (Term::Arg { arg, .. }, _) | (_, Term::Arg { arg, .. }) => {
+                        Err(self.arith_error(&arg, e.span, op.symbol()))
+                    }
+                    _ => {
+                        self.report(
+                            Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a condition cannot be used as a number")
+                                .with_label("this is a condition"),
+                        );
+                        Err(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// Comparisons and membership tests.
+    fn type_cond(&mut self, pcx: &PredCx, e: &ast::Expr) -> Result<Pred, ()> {
+        match &e.kind {
+            ExprKind::Binary(BinOp::Or | BinOp::And, ..) | ExprKind::Unary(UnOp::Not, _) => self.type_pred(pcx, e),
+            ExprKind::Binary(op, l, r) if op.is_comparison() => {
+                let (a, b) = (self.term(pcx, l), self.term(pcx, r));
+                let (a, b) = (a?, b?);
+                match (a, b) {
+                    (Term::Const(x, _), Term::Const(y, _)) => Ok(if fold_cmp(*op, x, y) { Pred::True } else { Pred::False }),
+                    (Term::Arg { arg, mask, .. }, Term::Const(v, vs)) => self.compare(pcx, &arg, mask, *op, v, vs, e.span),
+                    (Term::Const(v, vs), Term::Arg { arg, mask, .. }) => {
+                        self.compare(pcx, &arg, mask, flip(*op), v, vs, e.span)
+                    }
+                    (Term::Arg { arg: a1, .. }, Term::Arg { arg: a2, .. }) => {
+                        self.report(
+                            Diagnostic::new(
+                                codes::TWO_ARGUMENTS,
+                                e.span,
+                                format!("`{}` and `{}` are both arguments", a1.name, a2.name),
+                            )
+                            .with_label("two arguments in one comparison")
+                            .with_help("seccomp filters compare arguments with constants only"),
+                        );
+                        Err(())
+                    }
+                    _ => {
+                        self.report(
+                            Diagnostic::new(codes::NOT_A_CONDITION, e.span, "conditions cannot be compared")
+                                .with_label("a condition on one side")
+                                .with_help("combine conditions with `&&` and `||`"),
+                        );
+                        Err(())
+                    }
+                }
+            }
+            ExprKind::InList(value, list) => {
+                let v = self.term(pcx, value);
+                let mut items = Vec::new();
+                let mut failed = false;
+                for item in list {
+                    match self.eval_const(pcx.module, item, pcx.arch) {
+                        Ok(x) => items.push((x, item.span)),
+                        Err(()) => failed = true,
+                    }
+                }
+                let v = v?;
+                if failed {
+                    return Err(());
+                }
+                match v {
+                    Term::Const(x, _) => Ok(if items.iter().any(|(y, _)| *y == x) { Pred::True } else { Pred::False }),
+                    Term::Arg { arg, mask, .. } => {
+                        let mut alts = Vec::new();
+                        for (x, span) in items {
+                            alts.push(self.compare(pcx, &arg, mask, BinOp::Eq, x, span, e.span)?);
+                        }
+                        Ok(Pred::Or(alts))
+                    }
+                    Term::Cond(_) => {
+                        self.report(
+                            Diagnostic::new(codes::NOT_A_CONDITION, value.span, "`in` takes an argument, not a condition")
+                                .with_label("a condition"),
+                        );
+                        Err(())
+                    }
+                }
+            }
+            ExprKind::InRange { value, lo, hi, inclusive } => {
+                let v = self.term(pcx, value);
+                let l = self.eval_const(pcx.module, lo, pcx.arch);
+                let h = self.eval_const(pcx.module, hi, pcx.arch);
+                let (v, l, h) = (v?, l?, h?);
+                let hi_incl = if *inclusive { h } else { h - 1 };
+                if l > hi_incl {
+                    self.report(
+                        Diagnostic::new(codes::EMPTY_RANGE, lo.span.to(hi.span), "this range is empty")
+                            .with_label(format!("no value lies in {l}{}{h}", if *inclusive { "..=" } else { ".." }))
+                            .with_help("a range is `low..high` (high excluded) or `low..=high`, with low first"),
+                    );
+                    return Err(());
+                }
+                match v {
+                    Term::Const(x, _) => Ok(if (l..=hi_incl).contains(&x) { Pred::True } else { Pred::False }),
+                    Term::Arg { arg, mask: None, .. } => {
+                        if arg.pointer {
+                            return Err(self.pointer_error(&arg, e.span));
+                        }
+                        self.check_order_bound(pcx, &arg, l, lo.span)?;
+                        self.check_order_bound(pcx, &arg, hi_incl, hi.span)?;
+                        Ok(logic::lower(&arg.shape, &Cmp::InRange { lo: l, hi: hi_incl }))
+                    }
+                    Term::Arg { mask: Some((_, ms)), .. } => {
+                        self.report(
+                            Diagnostic::new(codes::ARG_IN_ARITHMETIC, ms, "a masked argument cannot be tested against a range")
+                                .with_label("masked here")
+                                .with_help("use `x & MASK == VALUE` or `x & MASK in [A, B]`"),
+                        );
+                        Err(())
+                    }
+                    Term::Cond(_) => {
+                        self.report(
+                            Diagnostic::new(codes::NOT_A_CONDITION, value.span, "`in` takes an argument, not a condition")
+                                .with_label("a condition"),
+                        );
+                        Err(())
+                    }
+                }
+            }
+            _ => self.type_pred(pcx, e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compare(
+        &mut self,
+        pcx: &PredCx,
+        arg: &ArgInfo,
+        mask: Option<(u64, Span)>,
+        op: BinOp,
+        v: i128,
+        vspan: Span,
+        span: Span,
+    ) -> Result<Pred, ()> {
+        if arg.pointer {
+            let null_test = matches!(op, BinOp::Eq | BinOp::Ne) && v == 0 && mask.is_none();
+            if !null_test {
+                return Err(self.pointer_error(arg, span));
+            }
+        }
+        match op {
+            BinOp::Eq | BinOp::Ne => {
+                let pattern = self.fit_pattern(arg, v, vspan, pcx.arch, "value")?;
+                let cmp = match mask {
+                    Some((m, _)) => Cmp::MaskedEq { mask: m, value: pattern },
+                    None => Cmp::Eq(pattern),
+                };
+                let p = logic::lower(&arg.shape, &cmp);
+                Ok(if op == BinOp::Ne { Pred::Not(Box::new(p)) } else { p })
+            }
+            _ => {
+                if let Some((_, ms)) = mask {
+                    self.report(
+                        Diagnostic::new(codes::ARG_IN_ARITHMETIC, ms, "a masked argument cannot be ordered")
+                            .with_label("masked here")
+                            .with_help("ordering compares whole arguments; use `x & MASK == VALUE` for bit fields"),
+                    );
+                    return Err(());
+                }
+                self.check_order_bound(pcx, arg, v, vspan)?;
+                let cmp = match op {
+                    BinOp::Lt => Cmp::Lt(v),
+                    BinOp::Le => Cmp::Le(v),
+                    BinOp::Gt => Cmp::Gt(v),
+                    _ => Cmp::Ge(v),
+                };
+                Ok(logic::lower(&arg.shape, &cmp))
+            }
+        }
+    }
+
+    /// A literal compared as a bit pattern must fit the argument's width:
+    /// −2^(w−1) ≤ v < 2^w. Returns the pattern.
+    fn fit_pattern(&mut self, arg: &ArgInfo, v: i128, span: Span, arch: Arch, what: &str) -> Result<u64, ()> {
+        let w = u32::from(arg.shape.bits);
+        let lo = -(1i128 << (w - 1));
+        let hi = 1i128 << w;
+        if v < lo || v >= hi {
+            self.report(
+                Diagnostic::new(
+                    codes::LITERAL_TOO_WIDE,
+                    span,
+                    format!("{what} {} does not fit the {w}-bit argument `{}` on {}", show(v), arg.name, arch.name()),
+                )
+                .with_label(format!("wider than `{}` ({w} bits) on {}", arg.c_type, arch.name()))
+                .with_help(if w < 64 {
+                    format!(
+                        "the kernel compares only the low {w} bits of `{}`; values range from {} to {:#x}",
+                        arg.name,
+                        lo,
+                        hi - 1
+                    )
+                } else {
+                    "keep the rule off this architecture with an `on` block".to_string()
+                }),
+            );
+            return Err(());
+        }
+        Ok(if w == 64 { v as u64 } else { (v as u64) & ((1u64 << w) - 1) })
+    }
+
+    fn check_order_bound(&mut self, pcx: &PredCx, arg: &ArgInfo, v: i128, span: Span) -> Result<(), ()> {
+        let w = u32::from(arg.shape.bits);
+        let (lo, hi) = if arg.shape.signed {
+            (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1)
+        } else {
+            (0, (1i128 << w) - 1)
+        };
+        if v < lo || v > hi {
+            let kind = if arg.shape.signed { "signed" } else { "unsigned" };
+            self.report(
+                Diagnostic::new(
+                    codes::ORDER_OUT_OF_RANGE,
+                    span,
+                    format!("{} is outside the range of `{}` on {}", show(v), arg.name, pcx.arch.name()),
+                )
+                .with_label(format!("`{}` is {kind} {w}-bit: {lo}..={hi}", arg.c_type))
+                .with_help(if !arg.shape.signed && v < 0 {
+                    format!("`{}` is unsigned, so it is never negative; compare with `==` to match the bit pattern", arg.name)
+                } else {
+                    "ordering comparisons follow the argument's type; compare with `==` to match a bit pattern".to_string()
+                }),
+            );
+            return Err(());
+        }
+        Ok(())
+    }
+
+    fn pointer_error(&mut self, arg: &ArgInfo, span: Span) {
+        self.report(
+            Diagnostic::new(
+                codes::POINTER_COMPARE,
+                span,
+                format!("`{}` is a pointer (`{}`): a seccomp filter sees only its address", arg.name, arg.c_type),
+            )
+            .with_label("compares a pointer")
+            .with_help("the filter cannot read the memory it points to, so only `== null` and `!= null` are meaningful; for path or content rules use Landlock or an LSM"),
+        );
+    }
+
+    fn arith_error(&mut self, arg: &ArgInfo, span: Span, op: &str) {
+        self.report(
+            Diagnostic::new(
+                codes::ARG_IN_ARITHMETIC,
+                span,
+                format!("the argument `{}` cannot be used with `{op}`", arg.name),
+            )
+            .with_label("arithmetic on an argument")
+            .with_help("arguments can be masked with `&` and compared; arithmetic works on constants only"),
+        );
+    }
+
+    /// An argument by name (or `argN`) of one syscall on one architecture.
+    /// `Ok(None)` means "not an argument name": the caller tries constants.
+    fn find_arg(&mut self, pcx: &PredCx, name: &str, span: Span) -> Result<Option<ArgInfo>, ()> {
+        let sc = pcx.syscall;
+        if let Some(n) = name.strip_prefix("arg").and_then(|d| d.parse::<u8>().ok()) {
+            if usize::from(n) >= usize::from(sc.nslots.min(6)) {
+                self.report(
+                    Diagnostic::new(
+                        codes::ARG_INDEX_RANGE,
+                        span,
+                        format!("{} has {} argument slot{} on {}; `{name}` does not exist", sc.name, sc.nslots.min(6), if sc.nslots == 1 { "" } else { "s" }, pcx.arch.name()),
+                    )
+                    .with_label("no such slot")
+                    .with_help(if sc.nslots == 0 {
+                        "this syscall takes no arguments".to_string()
+                    } else {
+                        format!("slots are arg0…arg{}", sc.nslots.min(6) - 1)
+                    }),
+                );
+                return Err(());
+            }
+            return Ok(Some(slot_arg(pcx.arch, sc, n)));
+        }
+        if let Some(a) = sc.args.iter().find(|a| a.names.contains(&name)) {
+            return Ok(Some(arg_info(pcx.arch, name, a)));
+        }
+        // A name that is an argument of this syscall on another
+        // architecture is an argument here too, misplaced.
+        let elsewhere = Arch::ALL.iter().any(|&a| {
+            a.syscall(sc.name)
+                .is_some_and(|s| s.args.iter().any(|x| x.names.contains(&name)))
+        });
+        let is_const = crate::sema::consts::prelude_value(name, pcx.arch).is_some()
+            || self.lookup(pcx.module, &ast::Path {
+                segments: vec![ast::Ident { name: name.to_string(), span }],
+                span,
+            })
+            .is_some();
+        if is_const {
+            return Ok(None);
+        }
+        let looks_like_arg = elsewhere
+            || Arch::ALL
+                .iter()
+                .any(|&a| a.syscalls().iter().any(|s| s.args.iter().any(|x| x.names.contains(&name))))
+            || name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if looks_like_arg {
+            let names: Vec<&str> = sc.args.iter().flat_map(|a| a.names.iter().copied()).collect();
+            let d = Diagnostic::new(
+                codes::UNKNOWN_ARGUMENT,
+                span,
+                if elsewhere {
+                    format!("{} has no argument `{name}` on {}", sc.name, pcx.arch.name())
+                } else {
+                    format!("{} has no argument `{name}`", sc.name)
+                },
+            )
+            .with_label("unknown argument");
+            let d = match suggest(name, names.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None if names.is_empty() => d.with_help(format!("{} takes no arguments", sc.name)),
+                None => d.with_help(format!(
+                    "its arguments are {}",
+                    sc.args.iter().map(|a| format!("`{}`", a.names[0])).collect::<Vec<_>>().join(", ")
+                )),
+            };
+            self.report(d);
+            return Err(());
+        }
+        Ok(None)
+    }
+}
+
+pub(crate) fn arg_info(arch: Arch, name: &str, a: &crate::arch::Arg) -> ArgInfo {
+    let (bits, signed, pointer) = match a.ty {
+        ArgType::Int { bits, signed } => (bits, signed, false),
+        ArgType::Pointer => (if arch.is_64bit_regs() { 64 } else { 32 }, false, true),
+    };
+    let (lo, hi) = match a.slots {
+        Slots::One(s) => (
+            Word { slot: s, half: Half::Lo },
+            (bits == 64).then_some(Word { slot: s, half: Half::Hi }),
+        ),
+        Slots::Pair { lo, hi } => (
+            Word { slot: lo, half: Half::Lo },
+            Some(Word { slot: hi, half: Half::Lo }),
+        ),
+    };
+    ArgInfo {
+        name: name.to_string(),
+        c_type: a.c_type,
+        shape: ArgShape { bits, signed, lo, hi },
+        pointer,
+    }
+}
+
+/// `argN`: the type of slot N itself (one half of a split 64-bit value is
+/// a 32-bit unsigned word).
+pub(crate) fn slot_arg(arch: Arch, sc: &Syscall, n: u8) -> ArgInfo {
+    let name = format!("arg{n}");
+    if let Some(a) = sc.args.iter().find(|a| a.slots == Slots::One(n)) {
+        return arg_info(arch, &name, a);
+    }
+    ArgInfo {
+        name,
+        c_type: "u32",
+        shape: ArgShape {
+            bits: 32,
+            signed: false,
+            lo: Word { slot: n, half: Half::Lo },
+            hi: None,
+        },
+        pointer: false,
+    }
+}
+
+fn fold_cmp(op: BinOp, x: i128, y: i128) -> bool {
+    match op {
+        BinOp::Eq => consts::bits(x) == consts::bits(y),
+        BinOp::Ne => consts::bits(x) != consts::bits(y),
+        BinOp::Lt => x < y,
+        BinOp::Le => x <= y,
+        BinOp::Gt => x > y,
+        _ => x >= y,
+    }
+}
+
+fn flip(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Gt,
+        BinOp::Le => BinOp::Ge,
+        BinOp::Gt => BinOp::Lt,
+        BinOp::Ge => BinOp::Le,
+        o => o,
+    }
+}
+
+fn show(v: i128) -> String {
+    if v >= 0x10000 {
+        format!("{v:#x}")
+    } else {
+        v.to_string()
+    }
+}
