@@ -3,4 +3,5 @@
 //! The pipeline is `syntax` → `sema` → `ir` → `opt` → `codegen`, with `emu`
 //! as an independent judge of what `codegen` emits. See ARCHITECTURE.md.
 
+pub mod arch;
 pub mod bpf;
