@@ -946,6 +946,8 @@ def emit_constants(rows: list[dict[str, str]]) -> str:
 
 
 def generate(data: pathlib.Path) -> dict[str, str]:
+    for used in (used_split, used_wide, used_not_split, used_drop, used_equiv, used_man_skip):
+        used.clear()
     with (data / "syscalls.csv").open(newline="", encoding="utf-8") as f:
         sc = list(csv.reader(f))
     hdr = sc[0]
