@@ -3,6 +3,7 @@
 //! The pipeline is `syntax` → `sema` → `ir` → `opt` → `codegen`, with `emu`
 //! as an independent judge of what `codegen` emits. See ARCHITECTURE.md.
 
+pub mod arch;
 pub mod bpf;
 pub mod diagnostics;
 pub mod source;
