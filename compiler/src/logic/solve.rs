@@ -264,15 +264,15 @@ impl Search<'_> {
             let mut dead = false;
             for i in live.iter() {
                 let c = self.cons[i];
-                if c.mask & b == 0 {
-                    continue;
-                }
+                // The bit of `x & mask` here (0 outside the mask; `k` may
+                // have bits there in a `Ge` that is not normal).
+                let xb = if c.mask & b != 0 { v } else { 0 };
                 let kb = u32::from(c.k & b != 0);
-                if v == kb {
+                if xb == kb {
                     continue;
                 }
                 // First difference under the mask: the comparison is settled.
-                let greater = v > kb;
+                let greater = xb > kb;
                 let satisfied = match c.kind {
                     Kind::Ge => greater,
                     Kind::Lt => !greater,
@@ -358,12 +358,18 @@ mod tests {
         // ...or vacuous.
         assert_eq!(solve(&[eq(0xff, 0x12), ne(0x0f, 0x3)]), Solve::Sat(0x12));
         // Forced bits against an interval.
-        assert_eq!(solve(&[eq(0x8000_0000, 0), ge(F, 0x8000_0000)]), Solve::Unsat);
+        assert_eq!(
+            solve(&[eq(0x8000_0000, 0), ge(F, 0x8000_0000)]),
+            Solve::Unsat
+        );
         assert_eq!(
             solve(&[eq(0xff, 0x7f), ge(F, 0x1000), lt(F, 0x1080)]),
             Solve::Sat(0x107f)
         );
-        assert_eq!(solve(&[eq(0xff, 0x7f), ge(F, 0x1080), lt(F, 0x1100)]), Solve::Unsat);
+        assert_eq!(
+            solve(&[eq(0xff, 0x7f), ge(F, 0x1080), lt(F, 0x1100)]),
+            Solve::Unsat
+        );
     }
 
     #[test]
@@ -403,14 +409,26 @@ mod tests {
     #[test]
     fn masked_orderings() {
         // 16-bit view: (x & 0xffff) >= 0xfff0 and x < 0x10000.
-        assert_eq!(solve(&[ge(0xffff, 0xfff0), lt(F, 0x1_0000)]), Solve::Sat(0xfff0));
+        assert_eq!(
+            solve(&[ge(0xffff, 0xfff0), lt(F, 0x1_0000)]),
+            Solve::Sat(0xfff0)
+        );
         // (x & 0xffff) < 5 with x >= 0x12345: next x with small low half.
-        assert_eq!(solve(&[lt(0xffff, 5), ge(F, 0x12345)]), Solve::Sat(0x2_0000));
+        assert_eq!(
+            solve(&[lt(0xffff, 5), ge(F, 0x12345)]),
+            Solve::Sat(0x2_0000)
+        );
         // Low half must be >= 0x8000, word below 0x8000: impossible.
         assert_eq!(solve(&[ge(0xffff, 0x8000), lt(F, 0x8000)]), Solve::Unsat);
         // Odd masks.
-        assert_eq!(solve(&[ge(0b1010, 0b1000), lt(0b0110, 0b0010)]), Solve::Sat(0b1000));
-        assert_eq!(solve(&[ge(0b1010, 0b1010), lt(0b0110, 0b0010), ne(0b1000, 0b1000)]), Solve::Unsat);
+        assert_eq!(
+            solve(&[ge(0b1010, 0b1000), lt(0b0110, 0b0010)]),
+            Solve::Sat(0b1000)
+        );
+        assert_eq!(
+            solve(&[ge(0b1010, 0b1010), lt(0b0110, 0b0010), ne(0b1000, 0b1000)]),
+            Solve::Unsat
+        );
     }
 
     #[test]
