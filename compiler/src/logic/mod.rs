@@ -13,15 +13,25 @@
 //! * [`solve`] decides one word exactly: is there an `x: u32` meeting a set
 //!   of (possibly negated) atoms? Words are independent, so a conjunction of
 //!   atoms over many words is feasible iff each word's part is.
-//! * `lower` turns a typed argument comparison (16/32/64 bits,
-//!   signed or not, one register or a split pair) into a `Pred` over atoms.
-//! * `Dd` is a hash-consed, ordered, multi-terminal decision diagram over
+//! * [`lower`](lower::lower) turns a typed argument comparison (16/32/64 bits,
+//!   signed or not, one register or a split pair) into a [`Pred`] over atoms.
+//! * [`Dd`] is a hash-consed, ordered, multi-terminal decision diagram over
 //!   atoms, with path-sensitive pruning, exact reachability and witnesses
 //!   (concrete argument words that reach a given leaf).
 //!
 //! Byte offsets and endianness belong to codegen; nothing here knows them.
 
+mod boundary;
+mod dd;
+mod lower;
 pub mod solve;
+
+#[cfg(test)]
+mod tests;
+
+pub use boundary::Boundaries;
+pub use dd::{Budget, Dd, NodeId, NodeView, Pred, Witness};
+pub use lower::{arg_value, arg_value_signed, lower, ArgShape, Cmp};
 
 use std::fmt;
 
@@ -45,11 +55,17 @@ impl Word {
     pub const COUNT: usize = 12;
 
     pub const fn lo(slot: u8) -> Word {
-        Word { slot, half: Half::Lo }
+        Word {
+            slot,
+            half: Half::Lo,
+        }
     }
 
     pub const fn hi(slot: u8) -> Word {
-        Word { slot, half: Half::Hi }
+        Word {
+            slot,
+            half: Half::Hi,
+        }
     }
 
     /// Dense index in `0..12`: `2 * slot + half`. Agrees with the order.
@@ -140,10 +156,10 @@ pub enum Op {
 }
 
 /// A single word test. The derived order (word, mask, op, k) is the
-/// variable order of `Dd`.
+/// variable order of [`Dd`].
 ///
-/// Atoms inside a `Dd` are always in normal form (see
-/// [`Atom::normalize`]); a `Pred` may hold any atom.
+/// Atoms inside a [`Dd`] are always in normal form (see
+/// [`Atom::normalize`]); a [`Pred`] may hold any atom.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Atom {
     pub word: Word,
@@ -191,7 +207,7 @@ impl Atom {
         self.test(w.get(self.word))
     }
 
-    /// Brings an atom to normal form. Normal atoms are what a `Dd`
+    /// Brings an atom to normal form. Normal atoms are what a [`Dd`]
     /// tests; the rules keep equivalent tests identical so they share
     /// nodes:
     ///
@@ -323,10 +339,7 @@ mod atom_tests {
         }
         assert_eq!(least_submask_at_least(u32::MAX, u32::MAX), Some(u32::MAX));
         assert_eq!(least_submask_at_least(0x7fff_ffff, 0x8000_0000), None);
-        assert_eq!(
-            least_submask_at_least(0x8000_0001, 2),
-            Some(0x8000_0000)
-        );
+        assert_eq!(least_submask_at_least(0x8000_0001, 2), Some(0x8000_0000));
     }
 
     #[test]
@@ -336,7 +349,12 @@ mod atom_tests {
         for &mask in &masks {
             for k in 0u32..40 {
                 for op in [Op::Eq, Op::Ge] {
-                    let a = Atom { word: w, mask, op, k };
+                    let a = Atom {
+                        word: w,
+                        mask,
+                        op,
+                        k,
+                    };
                     let n = a.normalize();
                     if let Lit::Atom { atom, .. } = n {
                         assert!(atom.is_normal(), "{a:?} -> {atom:?} not normal");
