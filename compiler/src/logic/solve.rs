@@ -432,6 +432,18 @@ mod tests {
     }
 
     #[test]
+    fn ge_with_k_outside_the_mask() {
+        // Not normal, but the solver takes any literal: (x & m) is 0 where
+        // m is, so k's bits there still count.
+        assert_eq!(solve(&[lt(0, 1)]), Solve::Sat(0));
+        assert_eq!(solve(&[ge(0, 1)]), Solve::Unsat);
+        assert_eq!(solve(&[lt(0xffff, 0x1_0000)]), Solve::Sat(0));
+        assert_eq!(solve(&[ge(0xffff, 0x1_0000)]), Solve::Unsat);
+        assert_eq!(solve(&[lt(32, 718_888_704)]), Solve::Sat(0));
+        assert_eq!(solve(&[ge(0x30, 0x21)]), Solve::Sat(0x30));
+    }
+
+    #[test]
     fn budget_runs_out_without_wrong_answers() {
         let mut v = vec![ge(F, 100), lt(F, 104)];
         v.extend((100..104).map(|p| ne(F, p)));
