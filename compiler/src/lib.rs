@@ -6,7 +6,9 @@
 pub mod arch;
 pub mod bpf;
 pub mod diagnostics;
-pub mod source;
-pub mod syntax;
+pub mod ir;
+pub mod logic;
 pub mod sema;
+pub mod source;
 pub mod stdlib;
+pub mod syntax;
