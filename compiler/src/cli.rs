@@ -8,7 +8,11 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "moat", version, about = "Compiler for the moat seccomp policy language")]
+#[command(
+    name = "moat",
+    version,
+    about = "Compiler for the moat seccomp policy language"
+)]
 struct Cli {
     /// Directories searched for `use "…"` imports (after the importing file's own).
     #[arg(short = 'I', long = "include", global = true, value_name = "DIR")]
@@ -56,7 +60,9 @@ pub fn main() -> i32 {
     let color = match cli.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let options = Options {
         include_dirs: cli.include.clone(),
@@ -88,14 +94,19 @@ fn check(files: &[PathBuf], format: Format, options: &Options, color: bool) -> i
                 let _ = std::io::stderr().write_all(text.as_bytes());
             }
             Format::Json => {
-                if let serde_json::Value::Array(items) = render::to_json(&analysis.diagnostics, &analysis.sources) {
+                if let serde_json::Value::Array(items) =
+                    render::to_json(&analysis.diagnostics, &analysis.sources)
+                {
                     json.extend(items);
                 }
             }
         }
     }
     if format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::Value::Array(json)).expect("json"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::Value::Array(json)).expect("json")
+        );
     }
     status
 }

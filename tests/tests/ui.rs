@@ -16,7 +16,9 @@ fn root() -> PathBuf {
 
 fn moat_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -31,7 +33,11 @@ fn moat_files(dir: &Path) -> Vec<PathBuf> {
 
 fn analyze(path: &Path, base: &Path) -> moat::sema::Analysis {
     let text = std::fs::read_to_string(path).unwrap();
-    let name = path.strip_prefix(base).unwrap_or(path).display().to_string();
+    let name = path
+        .strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string();
     analyze_source(&name, Some(path), &text, &Options::default())
 }
 
@@ -39,7 +45,11 @@ fn analyze(path: &Path, base: &Path) -> moat::sema::Analysis {
 fn must_fail_corpus() {
     let base = root();
     let files = moat_files(&base.join("ui"));
-    assert!(files.len() >= 60, "the must-fail corpus has {} cases", files.len());
+    assert!(
+        files.len() >= 60,
+        "the must-fail corpus has {} cases",
+        files.len()
+    );
     let mut seen_codes = BTreeSet::new();
     let mut failures = Vec::new();
     for path in &files {
@@ -56,7 +66,12 @@ fn must_fail_corpus() {
         let got: BTreeSet<String> = a.diagnostics.iter().map(|d| d.code.to_string()).collect();
         seen_codes.extend(got.iter().cloned());
         if expected != got {
-            failures.push(format!("{}: expected {:?}, got {:?}", path.display(), expected, got));
+            failures.push(format!(
+                "{}: expected {:?}, got {:?}",
+                path.display(),
+                expected,
+                got
+            ));
         }
         let rendered = render::render_all(&a.diagnostics, &a.sources, false);
         let name = path
@@ -80,7 +95,10 @@ fn must_fail_corpus() {
         .map(|c| c.code.as_str())
         .filter(|c| !seen_codes.contains(*c) && !LATER_STAGE_CODES.contains(c))
         .collect();
-    assert!(missing.is_empty(), "codes without a must-fail case: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a must-fail case: {missing:?}"
+    );
 }
 
 /// Codes reported by stages after checking (code generation, output

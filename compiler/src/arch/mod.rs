@@ -446,3 +446,15 @@ pub fn constant_info(name: &str) -> Option<&'static ConstantInfo> {
 
 #[cfg(test)]
 mod tests;
+
+/// The errno name for a value on one architecture; aliases (`EWOULDBLOCK`,
+/// `EDEADLOCK`) lose to the name the kernel's headers define first.
+pub fn errno_name(arch: Arch, value: u32) -> Option<&'static str> {
+    let mut found = all_errnos().iter().filter(|e| e.value(arch) == value);
+    let first = found.next()?;
+    let preferred = std::iter::once(first)
+        .chain(found)
+        .find(|e| !matches!(e.name, "EWOULDBLOCK" | "EDEADLOCK" | "ENOTSUP"))
+        .unwrap_or(first);
+    Some(preferred.name)
+}

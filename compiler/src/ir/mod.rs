@@ -70,7 +70,9 @@ pub fn lower(profile: &CheckedProfile, arches: &[Arch]) -> Policy {
             for layer in profile.layers.iter().rev() {
                 let mut matches: Vec<(Act, &crate::logic::Pred)> = Vec::new();
                 for rule in &layer.rules {
-                    let Some(ar) = rule.per_arch.get(&arch) else { continue };
+                    let Some(ar) = rule.per_arch.get(&arch) else {
+                        continue;
+                    };
                     for (_, nr, pred) in &ar.syscalls {
                         if *nr == sc.nr {
                             matches.push((ar.action, pred));

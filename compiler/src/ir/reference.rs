@@ -9,20 +9,32 @@ use crate::sema::{Act, CheckedProfile};
 
 /// Which target architecture a call belongs to, or `None` for bad_arch.
 pub fn classify(targets: &[Arch], audit_arch: u32, nr: u32) -> Option<Arch> {
-    let candidates: Vec<Arch> = targets.iter().copied().filter(|a| a.audit_arch() == audit_arch).collect();
+    let candidates: Vec<Arch> = targets
+        .iter()
+        .copied()
+        .filter(|a| a.audit_arch() == audit_arch)
+        .collect();
     if candidates.is_empty() {
         return None;
     }
     // x86_64 and x32 share an audit arch; the x32 bit in nr tells them apart.
     let shares = |a: Arch| matches!(a, Arch::X86_64 | Arch::X32);
     if candidates.iter().any(|a| shares(*a)) && nr != u32::MAX {
-        let want = if nr >= 0x4000_0000 { Arch::X32 } else { Arch::X86_64 };
+        let want = if nr >= 0x4000_0000 {
+            Arch::X32
+        } else {
+            Arch::X86_64
+        };
         return candidates.into_iter().find(|a| *a == want);
     }
     if nr == u32::MAX {
         // A skipped call (tracers set nr to -1): the default of whichever
         // targeted architecture owns this audit value, x86_64 first.
-        return candidates.iter().copied().find(|a| *a == Arch::X86_64).or(candidates.first().copied());
+        return candidates
+            .iter()
+            .copied()
+            .find(|a| *a == Arch::X86_64)
+            .or(candidates.first().copied());
     }
     candidates.first().copied()
 }
@@ -43,7 +55,9 @@ pub fn decide(profile: &CheckedProfile, data: &SeccompData) -> Act {
     for layer in &profile.layers {
         let mut best: Option<Act> = None;
         for rule in &layer.rules {
-            let Some(ar) = rule.per_arch.get(&arch) else { continue };
+            let Some(ar) = rule.per_arch.get(&arch) else {
+                continue;
+            };
             let hit = ar
                 .syscalls
                 .iter()
@@ -71,7 +85,9 @@ pub fn deciding_rule(profile: &CheckedProfile, data: &SeccompData) -> Option<(us
     for (li, layer) in profile.layers.iter().enumerate() {
         let mut best: Option<(Act, usize)> = None;
         for (ri, rule) in layer.rules.iter().enumerate() {
-            let Some(ar) = rule.per_arch.get(&arch) else { continue };
+            let Some(ar) = rule.per_arch.get(&arch) else {
+                continue;
+            };
             let hit = ar
                 .syscalls
                 .iter()

@@ -407,3 +407,20 @@ mod atom_tests {
         }
     }
 }
+
+/// Whether some argument words make `p` true: `Some(false)` when none can,
+/// `None` when the search budget ran out before deciding.
+pub fn satisfiable(p: &Pred) -> Option<bool> {
+    match p {
+        Pred::True => return Some(true),
+        Pred::False => return Some(false),
+        _ => {}
+    }
+    let mut dd = Dd::new();
+    let n = dd.from_pred(p);
+    match dd.witness(n, Dd::TRUE) {
+        Witness::Found(_) => Some(true),
+        Witness::Infeasible => Some(false),
+        Witness::Unknown => None,
+    }
+}

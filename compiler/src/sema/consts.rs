@@ -27,7 +27,12 @@ pub(crate) fn from_table(v: u64) -> i128 {
 impl Cx {
     /// Value of a constant expression on one architecture; errors are
     /// reported and give `Err`.
-    pub(crate) fn eval_const(&mut self, from: ModuleId, e: &ast::Expr, arch: Arch) -> Result<i128, ()> {
+    pub(crate) fn eval_const(
+        &mut self,
+        from: ModuleId,
+        e: &ast::Expr,
+        arch: Arch,
+    ) -> Result<i128, ()> {
         match &e.kind {
             ExprKind::Int(v) => Ok(i128::from(*v)),
             ExprKind::Null => Ok(0),
@@ -40,9 +45,13 @@ impl Cx {
                     UnOp::BitNot => Ok(i128::from(!bits(v))),
                     UnOp::Not => {
                         self.report(
-                            Diagnostic::new(codes::NOT_ON_INTEGER, e.span, "`!` negates a condition, not a number")
-                                .with_label("applied to a number")
-                                .with_help("for the bitwise complement write `~`"),
+                            Diagnostic::new(
+                                codes::NOT_ON_INTEGER,
+                                e.span,
+                                "`!` negates a condition, not a number",
+                            )
+                            .with_label("applied to a number")
+                            .with_help("for the bitwise complement write `~`"),
                         );
                         Err(())
                     }
@@ -95,9 +104,13 @@ impl Cx {
             }
             ExprKind::InList(..) | ExprKind::InRange { .. } => {
                 self.report(
-                    Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a condition cannot be used as a number")
-                        .with_label("this is a condition")
-                        .with_help("constants and action data are numbers"),
+                    Diagnostic::new(
+                        codes::NOT_A_CONDITION,
+                        e.span,
+                        "a condition cannot be used as a number",
+                    )
+                    .with_label("this is a condition")
+                    .with_help("constants and action data are numbers"),
                 );
                 Err(())
             }
@@ -110,9 +123,13 @@ impl Cx {
             Ok(v)
         } else {
             self.report(
-                Diagnostic::new(codes::CONST_OVERFLOW, span, "this value does not fit in 64 bits")
-                    .with_label("overflows")
-                    .with_help("values range from -2^63 to 2^64-1"),
+                Diagnostic::new(
+                    codes::CONST_OVERFLOW,
+                    span,
+                    "this value does not fit in 64 bits",
+                )
+                .with_label("overflows")
+                .with_help("values range from -2^63 to 2^64-1"),
             );
             Err(())
         }
@@ -120,7 +137,12 @@ impl Cx {
 
     /// A named constant: a `const` item in scope, else the prelude (the
     /// reference tables' constants, then errno names).
-    pub(crate) fn const_by_path(&mut self, from: ModuleId, path: &ast::Path, arch: Arch) -> Result<i128, ()> {
+    pub(crate) fn const_by_path(
+        &mut self,
+        from: ModuleId,
+        path: &ast::Path,
+        arch: Arch,
+    ) -> Result<i128, ()> {
         match self.lookup(from, path) {
             Some(Resolved::Item(def)) => {
                 if matches!(self.item(def).kind, ast::ItemKind::Const(_)) {
@@ -140,8 +162,12 @@ impl Cx {
             }
             Some(Resolved::Module(_)) => {
                 self.report(
-                    Diagnostic::new(codes::WRONG_ITEM_KIND, path.span, format!("`{}` is a module, not a constant", path.text()))
-                        .with_label("a module"),
+                    Diagnostic::new(
+                        codes::WRONG_ITEM_KIND,
+                        path.span,
+                        format!("`{}` is a module, not a constant", path.text()),
+                    )
+                    .with_label("a module"),
                 );
                 return Err(());
             }
@@ -175,7 +201,11 @@ impl Cx {
             }
         }
         let mut cands = self.visible_names(from, Some("constant"));
-        cands.extend(crate::arch::all_constants().iter().map(|c| c.name.to_string()));
+        cands.extend(
+            crate::arch::all_constants()
+                .iter()
+                .map(|c| c.name.to_string()),
+        );
         cands.extend(crate::arch::all_errno_names().iter().map(|s| s.to_string()));
         let d = Diagnostic::new(
             codes::UNKNOWN_CONSTANT,
@@ -191,7 +221,12 @@ impl Cx {
         Err(())
     }
 
-    pub(crate) fn const_item_value(&mut self, def: DefId, arch: Arch, use_span: Span) -> Result<i128, ()> {
+    pub(crate) fn const_item_value(
+        &mut self,
+        def: DefId,
+        arch: Arch,
+        use_span: Span,
+    ) -> Result<i128, ()> {
         if let Some(v) = self.const_cache.get(&(def, arch)) {
             return v.ok_or(());
         }
@@ -217,7 +252,11 @@ impl Cx {
             ast::ConstValue::MatchArch { arms, span, .. } => {
                 let arm = arms
                     .iter()
-                    .find(|a| a.arches.iter().any(|n| Arch::from_name(&n.name) == Some(arch)))
+                    .find(|a| {
+                        a.arches
+                            .iter()
+                            .any(|n| Arch::from_name(&n.name) == Some(arch))
+                    })
                     .or_else(|| arms.iter().find(|a| a.wildcard.is_some()));
                 match arm {
                     Some(a) => self.eval_const(def.module, &a.value, arch),
@@ -260,18 +299,27 @@ impl Cx {
             .collect();
         for (item, c) in items {
             let def = DefId { module, item };
-            if Arch::ALL.iter().any(|a| prelude_value(&c.name.name, *a).is_some()) {
+            if Arch::ALL
+                .iter()
+                .any(|a| prelude_value(&c.name.name, *a).is_some())
+            {
                 self.report(
                     Diagnostic::new(
                         codes::SHADOWS_PRELUDE,
                         c.name.span,
-                        format!("`{}` shadows the prelude constant of the same name", c.name.name),
+                        format!(
+                            "`{}` shadows the prelude constant of the same name",
+                            c.name.name
+                        ),
                     )
                     .with_label("shadows a built-in constant")
                     .with_help("rename it, unless replacing the kernel's value is intended"),
                 );
             }
-            if let ast::ConstValue::MatchArch { scrutinee, arms, .. } = &c.value {
+            if let ast::ConstValue::MatchArch {
+                scrutinee, arms, ..
+            } = &c.value
+            {
                 if scrutinee.name != "arch" {
                     self.report(
                         Diagnostic::new(

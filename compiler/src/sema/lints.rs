@@ -12,9 +12,26 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Socket calls that `socketcall` multiplexes.
 const SOCKET_CALLS: &[&str] = &[
-    "socket", "bind", "connect", "listen", "accept", "accept4", "getsockname", "getpeername",
-    "socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt",
-    "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+    "socket",
+    "bind",
+    "connect",
+    "listen",
+    "accept",
+    "accept4",
+    "getsockname",
+    "getpeername",
+    "socketpair",
+    "send",
+    "recv",
+    "sendto",
+    "recvfrom",
+    "shutdown",
+    "setsockopt",
+    "getsockopt",
+    "sendmsg",
+    "recvmsg",
+    "sendmmsg",
+    "recvmmsg",
 ];
 
 impl Cx {
@@ -40,12 +57,21 @@ impl Cx {
                 );
                 continue;
             }
-            let negs: Vec<Pred> = preds.iter().map(|p| Pred::Not(Box::new((*p).clone()))).collect();
+            let negs: Vec<Pred> = preds
+                .iter()
+                .map(|p| Pred::Not(Box::new((*p).clone())))
+                .collect();
             if negs.iter().all(|n| logic::satisfiable(n) == Some(false)) {
                 self.report(
-                    Diagnostic::new(codes::ALWAYS_TRUE, r.span, "this rule's condition always holds")
-                        .with_label("the `if` does not restrict anything")
-                        .with_help("drop the condition, or fix it if it was meant to restrict the rule"),
+                    Diagnostic::new(
+                        codes::ALWAYS_TRUE,
+                        r.span,
+                        "this rule's condition always holds",
+                    )
+                    .with_label("the `if` does not restrict anything")
+                    .with_help(
+                        "drop the condition, or fix it if it was meant to restrict the rule",
+                    ),
                 );
             }
         }
@@ -55,7 +81,10 @@ impl Cx {
         for (i, r) in rules.iter().enumerate() {
             for (arch, ar) in &r.per_arch {
                 for (_, nr, pred) in &ar.syscalls {
-                    by_call.entry((*arch, *nr)).or_default().push((i, ar.action, pred));
+                    by_call
+                        .entry((*arch, *nr))
+                        .or_default()
+                        .push((i, ar.action, pred));
                 }
             }
         }
@@ -85,12 +114,21 @@ impl Cx {
         for (a, b) in &conflicts {
             let (arch, name) = conflict_where[&(*a, *b)];
             let (ra, rb) = (&rules[*a], &rules[*b]);
-            let act = |r: &super::RuleInfo| r.per_arch.get(&arch).map(|x| x.action.describe(Some(arch))).unwrap_or_default();
+            let act = |r: &super::RuleInfo| {
+                r.per_arch
+                    .get(&arch)
+                    .map(|x| x.action.describe(Some(arch)))
+                    .unwrap_or_default()
+            };
             self.report(
                 Diagnostic::new(
                     codes::CONFLICTING_RULES,
                     rb.span,
-                    format!("`{}` and `{}` both match some `{name}` calls", act(ra), act(rb)),
+                    format!(
+                        "`{}` and `{}` both match some `{name}` calls",
+                        act(ra),
+                        act(rb)
+                    ),
                 )
                 .with_label(format!("this rule says {}", act(rb)))
                 .with_secondary(ra.span, format!("this rule says {}", act(ra)))
@@ -122,7 +160,8 @@ impl Cx {
                             coverer.get_or_insert(*j);
                         }
                     }
-                    let rest = Pred::And(vec![(*pred).clone(), Pred::Not(Box::new(Pred::Or(cover)))]);
+                    let rest =
+                        Pred::And(vec![(*pred).clone(), Pred::Not(Box::new(Pred::Or(cover)))]);
                     if logic::satisfiable(&rest) != Some(false) {
                         effective = true;
                         break 'outer;
@@ -130,11 +169,18 @@ impl Cx {
                 }
             }
             if any_entry && !effective {
-                let mut d = Diagnostic::new(codes::NEVER_EFFECTIVE, r.span, "this rule never decides anything")
-                    .with_label("every call it matches is decided by another rule")
-                    .with_help("remove it, or narrow the rules that take its calls");
+                let mut d = Diagnostic::new(
+                    codes::NEVER_EFFECTIVE,
+                    r.span,
+                    "this rule never decides anything",
+                )
+                .with_label("every call it matches is decided by another rule")
+                .with_help("remove it, or narrow the rules that take its calls");
                 if let Some(j) = coverer {
-                    d = d.with_secondary(rules[j].span, "taken by this rule (same or stronger action)");
+                    d = d.with_secondary(
+                        rules[j].span,
+                        "taken by this rule (same or stronger action)",
+                    );
                 }
                 self.report(d);
             }

@@ -123,7 +123,13 @@ impl Cx {
         id
     }
 
-    fn load_use(&mut self, from: ModuleId, u: &ast::Use, item_span: Span, stack: &mut Vec<(ModuleId, Option<Span>)>) {
+    fn load_use(
+        &mut self,
+        from: ModuleId,
+        u: &ast::Use,
+        item_span: Span,
+        stack: &mut Vec<(ModuleId, Option<Span>)>,
+    ) {
         match u {
             ast::Use::Module { path, names } => {
                 let segs: Vec<&str> = path.segments.iter().map(|s| s.name.as_str()).collect();
@@ -163,7 +169,8 @@ impl Cx {
                     return;
                 };
                 let _ = module_path_len;
-                let Some(target) = self.load_stdlib(module_name, path.segments[1].span, stack) else {
+                let Some(target) = self.load_stdlib(module_name, path.segments[1].span, stack)
+                else {
                     return;
                 };
                 match (names, single_item) {
@@ -221,7 +228,9 @@ impl Cx {
                                     format!("cannot read `{path}`: {e}"),
                                 )
                                 .with_label("imported here")
-                                .with_help("check the file's permissions and that it is UTF-8 text"),
+                                .with_help(
+                                    "check the file's permissions and that it is UTF-8 text",
+                                ),
                             );
                             return;
                         }
@@ -260,12 +269,11 @@ impl Cx {
         from: ModuleId,
     ) {
         let mut names: Vec<String> = Vec::new();
-        let mut d = Diagnostic::new(codes::IMPORT_CYCLE, at, "import cycle")
-            .with_label(format!(
-                "`{}` imports `{}`, which is still being loaded",
-                self.module(from).name,
-                self.module(target).name
-            ));
+        let mut d = Diagnostic::new(codes::IMPORT_CYCLE, at, "import cycle").with_label(format!(
+            "`{}` imports `{}`, which is still being loaded",
+            self.module(from).name,
+            self.module(target).name
+        ));
         for (m, span) in chain {
             if (m.0 as usize) < self.modules.len() {
                 names.push(self.module(*m).name.clone());
@@ -275,12 +283,18 @@ impl Cx {
             }
         }
         names.push(self.module(target).name.clone());
-        d = d.with_note(format!("cycle: {}", names.join(" → ")))
+        d = d
+            .with_note(format!("cycle: {}", names.join(" → ")))
             .with_help("move what both files need into a third file that imports neither");
         self.report(d);
     }
 
-    fn load_stdlib(&mut self, name: &str, span: Span, stack: &mut Vec<(ModuleId, Option<Span>)>) -> Option<ModuleId> {
+    fn load_stdlib(
+        &mut self,
+        name: &str,
+        span: Span,
+        stack: &mut Vec<(ModuleId, Option<Span>)>,
+    ) -> Option<ModuleId> {
         let origin = Origin::Stdlib(name.to_string());
         if let Some(existing) = self.module_for_origin(&origin) {
             return Some(existing);
@@ -299,7 +313,13 @@ impl Cx {
             self.report(d);
             return None;
         };
-        Some(self.load_module_with_stack(format!("std::{name}"), origin, text.to_string(), Some(span), stack))
+        Some(self.load_module_with_stack(
+            format!("std::{name}"),
+            origin,
+            text.to_string(),
+            Some(span),
+            stack,
+        ))
     }
 
     fn module_for_origin(&self, origin: &Origin) -> Option<ModuleId> {
@@ -329,7 +349,10 @@ impl Cx {
             Some(&item) => self.bind(
                 from,
                 &name.name,
-                BindingTarget::Item(DefId { module: target, item }),
+                BindingTarget::Item(DefId {
+                    module: target,
+                    item,
+                }),
                 name.span,
             ),
             None => {
@@ -366,7 +389,9 @@ impl Cx {
             );
             return;
         }
-        module.imports.insert(name.to_string(), Binding { target, span });
+        module
+            .imports
+            .insert(name.to_string(), Binding { target, span });
     }
 }
 

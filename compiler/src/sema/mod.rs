@@ -7,8 +7,8 @@
 //! finds conflicting and useless rules; `tests` resolves `test` blocks.
 
 mod consts;
-mod load;
 mod lints;
+mod load;
 mod profiles;
 mod scope;
 mod tests;

@@ -88,7 +88,12 @@ impl Cx {
                 let names: Vec<String> = chain[pos..]
                     .iter()
                     .chain(std::iter::once(&base))
-                    .map(|d| self.item(*d).name().map(|n| n.name.clone()).unwrap_or_default())
+                    .map(|d| {
+                        self.item(*d)
+                            .name()
+                            .map(|n| n.name.clone())
+                            .unwrap_or_default()
+                    })
                     .collect();
                 self.report(
                     Diagnostic::new(
@@ -129,7 +134,9 @@ impl Cx {
             });
         }
         let item = self.item(def);
-        let ast::ItemKind::Profile(p) = &item.kind else { unreachable!() };
+        let ast::ItemKind::Profile(p) = &item.kind else {
+            unreachable!()
+        };
         let checked = CheckedProfile {
             def,
             name: p.name.name.clone(),
@@ -146,8 +153,13 @@ impl Cx {
     /// Settings of a chain (profile first, root last): each one inherited
     /// unless restated.
     fn resolve_settings(&mut self, chain: &[DefId]) -> Option<Settings> {
-        let written: Vec<(DefId, Written)> = chain.iter().map(|&d| (d, self.written_settings(d))).collect();
-        let first = |f: &dyn Fn(&Written) -> bool| -> Option<usize> { written.iter().position(|(_, w)| f(w)) };
+        let written: Vec<(DefId, Written)> = chain
+            .iter()
+            .map(|&d| (d, self.written_settings(d)))
+            .collect();
+        let first = |f: &dyn Fn(&Written) -> bool| -> Option<usize> {
+            written.iter().position(|(_, w)| f(w))
+        };
         let me = chain[0];
         let me_name = self.item(me).name().cloned().expect("profile has a name");
         let root = *chain.last().expect("non-empty");
@@ -235,10 +247,11 @@ impl Cx {
                 let action = w.bad_arch.clone().expect("found");
                 // The calling architecture is unknown to the filter; errno
                 // names take their generic (x86_64) values.
-                self.resolve_action(d.module, &action, Arch::X86_64).unwrap_or_else(|()| {
-                    ok = false;
-                    Act::KILL
-                })
+                self.resolve_action(d.module, &action, Arch::X86_64)
+                    .unwrap_or_else(|()| {
+                        ok = false;
+                        Act::KILL
+                    })
             }
             None => Act::KILL,
         };
@@ -253,9 +266,20 @@ impl Cx {
                     "new_listener" => flags |= bpf::SECCOMP_FILTER_FLAG_NEW_LISTENER,
                     "tsync_esrch" => flags |= bpf::SECCOMP_FILTER_FLAG_TSYNC_ESRCH,
                     other => {
-                        let names = ["tsync", "log", "spec_allow", "wait_killable_recv", "new_listener", "tsync_esrch"];
-                        let d = Diagnostic::new(codes::UNKNOWN_FLAG, f.span, format!("unknown filter flag `{other}`"))
-                            .with_label("not a seccomp filter flag");
+                        let names = [
+                            "tsync",
+                            "log",
+                            "spec_allow",
+                            "wait_killable_recv",
+                            "new_listener",
+                            "tsync_esrch",
+                        ];
+                        let d = Diagnostic::new(
+                            codes::UNKNOWN_FLAG,
+                            f.span,
+                            format!("unknown filter flag `{other}`"),
+                        )
+                        .with_label("not a seccomp filter flag");
                         let d = match suggest(other, names) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => d.with_help(format!("the flags are {}", names.join(", "))),
@@ -308,10 +332,14 @@ impl Cx {
             };
             if let Some(prev) = seen.get(word) {
                 self.report(
-                    Diagnostic::new(codes::DUPLICATE_SETTING, s.span, format!("`{word}` is stated twice"))
-                        .with_label("second statement")
-                        .with_secondary(*prev, "first stated here")
-                        .with_help("a profile states each setting once; the first one counts"),
+                    Diagnostic::new(
+                        codes::DUPLICATE_SETTING,
+                        s.span,
+                        format!("`{word}` is stated twice"),
+                    )
+                    .with_label("second statement")
+                    .with_secondary(*prev, "first stated here")
+                    .with_help("a profile states each setting once; the first one counts"),
                 );
             } else {
                 seen.insert(word, s.span);
@@ -321,14 +349,23 @@ impl Cx {
     }
 
     /// An action with its data resolved for one architecture.
-    pub(crate) fn resolve_action(&mut self, module: ModuleId, a: &ast::Action, arch: Arch) -> Result<Act, ()> {
+    pub(crate) fn resolve_action(
+        &mut self,
+        module: ModuleId,
+        a: &ast::Action,
+        arch: Arch,
+    ) -> Result<Act, ()> {
         let takes = kind_takes_data(a.kind);
         let data = match (&a.data, a.kind) {
             (None, ActionKind::Errno) => {
                 self.report(
-                    Diagnostic::new(codes::ACTION_DATA_SHAPE, a.span, "`errno` needs the error to return")
-                        .with_label("which errno?")
-                        .with_help("write `errno(EPERM)`, `errno(ENOSYS)`, … or a number up to 4095"),
+                    Diagnostic::new(
+                        codes::ACTION_DATA_SHAPE,
+                        a.span,
+                        "`errno` needs the error to return",
+                    )
+                    .with_label("which errno?")
+                    .with_help("write `errno(EPERM)`, `errno(ENOSYS)`, … or a number up to 4095"),
                 );
                 return Err(());
             }
@@ -351,9 +388,16 @@ impl Cx {
                         let n = &p.segments[0].name;
                         match arch.errno(n) {
                             Some(v) => Some(i128::from(v)),
-                            None if n.starts_with('E') && self.lookup(module, p).is_none() && arch.constant(n).is_none() => {
-                                let d = Diagnostic::new(codes::UNKNOWN_ERRNO, e.span, format!("unknown errno `{n}`"))
-                                    .with_label(format!("not an errno name on {}", arch.name()));
+                            None if n.starts_with('E')
+                                && self.lookup(module, p).is_none()
+                                && arch.constant(n).is_none() =>
+                            {
+                                let d = Diagnostic::new(
+                                    codes::UNKNOWN_ERRNO,
+                                    e.span,
+                                    format!("unknown errno `{n}`"),
+                                )
+                                .with_label(format!("not an errno name on {}", arch.name()));
                                 let d = match suggest(n, crate::arch::all_errno_names().iter().copied()) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                                     None => d.with_help("errno names are the kernel's, such as EPERM, EACCES, ENOSYS"),
@@ -370,7 +414,11 @@ impl Cx {
                     Some(v) => v,
                     None => self.eval_const(module, e, arch)?,
                 };
-                let max = if kind == ActionKind::Errno { 4095 } else { 65535 };
+                let max = if kind == ActionKind::Errno {
+                    4095
+                } else {
+                    65535
+                };
                 if !(0..=max).contains(&v) {
                     self.report(
                         Diagnostic::new(
@@ -382,7 +430,8 @@ impl Cx {
                         .with_help(if kind == ActionKind::Errno {
                             "the kernel returns errno values up to 4095 (MAX_ERRNO)".to_string()
                         } else {
-                            "the value travels in the 16 data bits of the filter's return value".to_string()
+                            "the value travels in the 16 data bits of the filter's return value"
+                                .to_string()
                         }),
                     );
                     return Err(());
@@ -409,7 +458,7 @@ impl Cx {
         for stmt in body {
             match &stmt.kind {
                 StmtKind::Rule(rule) => {
-                    if let Some(r) = self.expand_rule(module, rule, stmt.span, filter, targets, direct) {
+                    if let Some(r) = self.expand_rule(module, rule, stmt.span, filter, direct) {
                         out.push(r);
                     }
                 }
@@ -441,18 +490,31 @@ impl Cx {
                     self.expand_body(module, body, &narrowed, targets, direct, stack, out);
                 }
                 StmtKind::Include(path) => {
-                    let Some(target) = self.resolve_profile(module, path, true, "`include`") else { continue };
+                    let Some(target) = self.resolve_profile(module, path, true, "`include`") else {
+                        continue;
+                    };
                     if stack.contains(&target) {
                         let mut names: Vec<String> = stack
                             .iter()
-                            .map(|d| self.item(*d).name().map(|n| n.name.clone()).unwrap_or_default())
+                            .map(|d| {
+                                self.item(*d)
+                                    .name()
+                                    .map(|n| n.name.clone())
+                                    .unwrap_or_default()
+                            })
                             .collect();
                         names.push(path.text());
                         self.report(
-                            Diagnostic::new(codes::INCLUDE_CYCLE, path.span, format!("`{}` includes itself", path.text()))
-                                .with_label("closes the cycle")
-                                .with_note(format!("cycle: {}", names.join(" → ")))
-                                .with_help("an included profile or mixin cannot include what includes it"),
+                            Diagnostic::new(
+                                codes::INCLUDE_CYCLE,
+                                path.span,
+                                format!("`{}` includes itself", path.text()),
+                            )
+                            .with_label("closes the cycle")
+                            .with_note(format!("cycle: {}", names.join(" → ")))
+                            .with_help(
+                                "an included profile or mixin cannot include what includes it",
+                            ),
                         );
                         continue;
                     }
@@ -476,13 +538,12 @@ impl Cx {
         rule: &ast::Rule,
         span: Span,
         filter: &[Arch],
-        targets: &[Arch],
         direct: bool,
     ) -> Option<RuleInfo> {
         let mut refs = Vec::new();
         let mut failed = false;
         for p in &rule.syscalls {
-            match self.resolve_syscall_ref(module, p, false) {
+            match self.resolve_syscall_ref(module, p, false, filter) {
                 Some(r) => refs.push((p, r)),
                 None => failed = true,
             }
@@ -517,7 +578,11 @@ impl Cx {
                 let pred = match &rule.pred {
                     None => Pred::True,
                     Some(e) => {
-                        let pcx = PredCx { module, arch, syscall: sc };
+                        let pcx = PredCx {
+                            module,
+                            arch,
+                            syscall: sc,
+                        };
                         match self.type_pred(&pcx, e) {
                             Ok(p) => p,
                             Err(()) => {
@@ -551,7 +616,11 @@ impl Cx {
         if arches.is_empty() {
             return;
         }
-        let missing: Vec<Arch> = arches.iter().copied().filter(|a| a.syscall(name).is_none()).collect();
+        let missing: Vec<Arch> = arches
+            .iter()
+            .copied()
+            .filter(|a| a.syscall(name).is_none())
+            .collect();
         if missing.is_empty() {
             return;
         }
@@ -560,7 +629,11 @@ impl Cx {
                 .iter()
                 .flat_map(|a| a.syscalls().iter().map(|s| s.name))
                 .collect();
-            let exists_on: Vec<Arch> = Arch::ALL.iter().copied().filter(|a| a.syscall(name).is_some()).collect();
+            let exists_on: Vec<Arch> = Arch::ALL
+                .iter()
+                .copied()
+                .filter(|a| a.syscall(name).is_some())
+                .collect();
             let d = Diagnostic::new(
                 codes::SYSCALL_ON_NO_TARGET,
                 span,
@@ -582,9 +655,11 @@ impl Cx {
                     format!("`{name}` does not exist on {}", arch_list(&missing)),
                 )
                 .with_label(format!("applies only where it exists"))
-                .with_help(replacement.unwrap_or_else(|| format!(
+                .with_help(replacement.unwrap_or_else(|| {
+                    format!(
                     "the rule still applies on the other targets; put it in an `on` block to say so"
-                ))),
+                )
+                })),
             );
         }
     }
@@ -597,9 +672,14 @@ impl Cx {
         for (i, item) in items.iter().enumerate() {
             match &item.kind {
                 ast::ItemKind::Group(g) => {
-                    let def = DefId { module, item: i as u32 };
+                    let def = DefId {
+                        module,
+                        item: i as u32,
+                    };
                     for m in &g.members {
-                        if let Some(SyscallRef::Group(inner)) = self.resolve_syscall_ref(module, m, true) {
+                        if let Some(SyscallRef::Group(inner)) =
+                            self.resolve_syscall_ref(module, m, true, Arch::ALL)
+                        {
                             if self.group_reaches(inner, def, &mut Vec::new()) {
                                 self.report(
                                     Diagnostic::new(codes::GROUP_CYCLE, m.span, format!("group `{}` contains itself", g.name.name))
@@ -634,7 +714,9 @@ impl Cx {
             return false;
         }
         seen.push(from);
-        let ast::ItemKind::Group(g) = self.item(from).kind.clone() else { return false };
+        let ast::ItemKind::Group(g) = self.item(from).kind.clone() else {
+            return false;
+        };
         for m in &g.members {
             if let Some(SyscallRef::Group(inner)) = self.resolve_syscall_ref_quiet(from.module, m) {
                 if self.group_reaches(inner, target, seen) {
@@ -674,7 +756,7 @@ impl Cx {
             match &s.kind {
                 StmtKind::Rule(r) => {
                     for p in &r.syscalls {
-                        let _ = self.resolve_syscall_ref(module, p, false);
+                        let _ = self.resolve_syscall_ref(module, p, false, &[]);
                     }
                 }
                 StmtKind::Include(p) => {

@@ -91,12 +91,16 @@ impl Cx {
         let mut out: Vec<String> = m
             .items
             .iter()
-            .filter(|(_, &i)| kind.is_none_or(|k| super::load::kind_word(&m.ast.items[i as usize].kind) == k))
+            .filter(|(_, &i)| {
+                kind.is_none_or(|k| super::load::kind_word(&m.ast.items[i as usize].kind) == k)
+            })
             .map(|(n, _)| n.clone())
             .collect();
         for (n, b) in &m.imports {
             let ok = match b.target {
-                BindingTarget::Item(d) => kind.is_none_or(|k| super::load::kind_word(&self.item(d).kind) == k),
+                BindingTarget::Item(d) => {
+                    kind.is_none_or(|k| super::load::kind_word(&self.item(d).kind) == k)
+                }
                 BindingTarget::Module(_) => kind.is_none(),
             };
             if ok {
@@ -123,7 +127,11 @@ impl Cx {
                     ast::ItemKind::Mixin(_) if allow_mixin => Some(def),
                     other => {
                         let word = super::load::kind_word(other);
-                        let wanted = if allow_mixin { "a profile or a mixin" } else { "a profile" };
+                        let wanted = if allow_mixin {
+                            "a profile or a mixin"
+                        } else {
+                            "a profile"
+                        };
                         let help = if matches!(other, ast::ItemKind::Mixin(_)) {
                             "a mixin cannot be extended or built; `include` it inside a profile instead".to_string()
                         } else {
@@ -150,7 +158,10 @@ impl Cx {
                         format!("`{}` is a module, not a profile", path.text()),
                     )
                     .with_label("a module")
-                    .with_help(format!("name a profile inside it, as in `{}::default`", path.text())),
+                    .with_help(format!(
+                        "name a profile inside it, as in `{}::default`",
+                        path.text()
+                    )),
                 );
                 None
             }
@@ -181,7 +192,12 @@ impl Cx {
     }
 
     /// For `a::b` the names inside module `a`, else the given candidates.
-    fn candidates_for_path(&mut self, from: ModuleId, path: &ast::Path, local: Vec<String>) -> (String, Vec<String>) {
+    fn candidates_for_path(
+        &mut self,
+        from: ModuleId,
+        path: &ast::Path,
+        local: Vec<String>,
+    ) -> (String, Vec<String>) {
         if path.segments.len() >= 2 {
             let prefix = ast::Path {
                 segments: path.segments[..path.segments.len() - 1].to_vec(),
@@ -198,16 +214,23 @@ impl Cx {
     /// Resolves one entry of a rule's or group's syscall list. In a group
     /// definition (`prefer_syscall`) a bare name that is a syscall means the
     /// syscall, which lets `group mount = [mount, …]` say what it means.
+    /// In a rule, a name is ambiguous only if it is a syscall on one of
+    /// `arches` (the architectures the rule applies to): `signal` names
+    /// the group in a profile for x86_64 and aarch64, which lack the call.
     pub(crate) fn resolve_syscall_ref(
         &mut self,
         from: ModuleId,
         path: &ast::Path,
         prefer_syscall: bool,
+        arches: &[Arch],
     ) -> Option<SyscallRef> {
         let name = &path.last().name;
+        let on_arches = path.is_single() && arches.iter().any(|a| a.syscall(name).is_some());
         let is_syscall = path.is_single() && syscall_exists_anywhere(name);
         let group = match self.lookup(from, path) {
-            Some(Resolved::Item(def)) if matches!(self.item(def).kind, ast::ItemKind::Group(_)) => Some(def),
+            Some(Resolved::Item(def)) if matches!(self.item(def).kind, ast::ItemKind::Group(_)) => {
+                Some(def)
+            }
             Some(Resolved::Item(def)) if !is_syscall => {
                 let word = super::load::kind_word(&self.item(def).kind);
                 self.report(
@@ -224,7 +247,7 @@ impl Cx {
             _ => None,
         };
         match (is_syscall, group) {
-            (true, Some(g)) if !prefer_syscall => {
+            (true, Some(g)) if !prefer_syscall && on_arches => {
                 let qualified = self.qualified_group_name(from, g);
                 self.report(
                     Diagnostic::new(
@@ -239,6 +262,7 @@ impl Cx {
                 );
                 None
             }
+            (true, Some(g)) if !prefer_syscall => Some(SyscallRef::Group(g)),
             (true, _) => Some(SyscallRef::Syscall(name.clone())),
             (false, Some(g)) => Some(SyscallRef::Group(g)),
             (false, None) => {
@@ -266,11 +290,20 @@ impl Cx {
 
     fn qualified_group_name(&self, from: ModuleId, g: DefId) -> String {
         let module = self.module(g.module);
-        let name = self.item(g).name().map(|n| n.name.clone()).unwrap_or_default();
+        let name = self
+            .item(g)
+            .name()
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
         if g.module == from {
             return name;
         }
-        let short = module.name.rsplit("::").next().unwrap_or(&module.name).to_string();
+        let short = module
+            .name
+            .rsplit("::")
+            .next()
+            .unwrap_or(&module.name)
+            .to_string();
         if module.name.starts_with("std::") {
             format!("{short}::{name}")
         } else {
@@ -280,12 +313,20 @@ impl Cx {
 
     /// The syscalls a group stands for on one architecture, members that do
     /// not exist there left out. Cycles were reported by `check_groups`.
-    pub(crate) fn group_members(&mut self, group: DefId, arch: Arch, out: &mut Vec<String>, seen: &mut Vec<DefId>) {
+    pub(crate) fn group_members(
+        &mut self,
+        group: DefId,
+        arch: Arch,
+        out: &mut Vec<String>,
+        seen: &mut Vec<DefId>,
+    ) {
         if seen.contains(&group) {
             return;
         }
         seen.push(group);
-        let ast::ItemKind::Group(g) = &self.item(group).kind else { return };
+        let ast::ItemKind::Group(g) = &self.item(group).kind else {
+            return;
+        };
         let members = g.members.clone();
         for m in &members {
             match self.resolve_syscall_ref_quiet(group.module, m) {
@@ -300,7 +341,11 @@ impl Cx {
         }
     }
 
-    pub(crate) fn resolve_syscall_ref_quiet(&mut self, from: ModuleId, path: &ast::Path) -> Option<SyscallRef> {
+    pub(crate) fn resolve_syscall_ref_quiet(
+        &mut self,
+        from: ModuleId,
+        path: &ast::Path,
+    ) -> Option<SyscallRef> {
         let name = &path.last().name;
         if path.is_single() && syscall_exists_anywhere(name) {
             return Some(SyscallRef::Syscall(name.clone()));

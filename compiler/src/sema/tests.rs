@@ -29,7 +29,11 @@ pub struct CheckedCase {
 }
 
 impl Cx {
-    pub(crate) fn check_tests(&mut self, module: ModuleId, profiles: &[CheckedProfile]) -> Vec<CheckedTest> {
+    pub(crate) fn check_tests(
+        &mut self,
+        module: ModuleId,
+        profiles: &[CheckedProfile],
+    ) -> Vec<CheckedTest> {
         let tests: Vec<(ast::Test, Span)> = self
             .module(module)
             .ast
@@ -42,7 +46,9 @@ impl Cx {
             .collect();
         let mut out = Vec::new();
         for (t, span) in tests {
-            let Some(def) = self.resolve_profile(module, &t.profile, false, "`test`") else { continue };
+            let Some(def) = self.resolve_profile(module, &t.profile, false, "`test`") else {
+                continue;
+            };
             let profile = match profiles.iter().find(|p| p.def == def) {
                 Some(p) => p.clone(),
                 None => match self.check_profile(def) {
@@ -66,16 +72,26 @@ impl Cx {
         out
     }
 
-    fn check_case(&mut self, module: ModuleId, profile: &CheckedProfile, case: &ast::TestCase, out: &mut Vec<CheckedCase>) {
+    fn check_case(
+        &mut self,
+        module: ModuleId,
+        profile: &CheckedProfile,
+        case: &ast::TestCase,
+        out: &mut Vec<CheckedCase>,
+    ) {
         let targets = &profile.settings.targets;
         let arches: Vec<Arch> = match &case.arch {
             Some(n) => match Arch::from_name(&n.name) {
                 Some(a) if targets.contains(&a) => vec![a],
                 Some(a) => {
                     self.report(
-                        Diagnostic::new(codes::BAD_TEST_CASE, n.span, format!("{} is not a target of `{}`", a.name(), profile.name))
-                            .with_label("not targeted")
-                            .with_help(format!("the targets are {}", arch_list(targets))),
+                        Diagnostic::new(
+                            codes::BAD_TEST_CASE,
+                            n.span,
+                            format!("{} is not a target of `{}`", a.name(), profile.name),
+                        )
+                        .with_label("not targeted")
+                        .with_help(format!("the targets are {}", arch_list(targets))),
                     );
                     return;
                 }
@@ -84,15 +100,25 @@ impl Cx {
                     return;
                 }
             },
-            None => targets.iter().copied().filter(|a| a.syscall(&case.syscall.name).is_some()).collect(),
+            None => targets
+                .iter()
+                .copied()
+                .filter(|a| a.syscall(&case.syscall.name).is_some())
+                .collect(),
         };
         let name = &case.syscall.name;
         if arches.is_empty() || arches.iter().all(|a| a.syscall(name).is_none()) {
-            let cands: Vec<&str> = targets.iter().flat_map(|a| a.syscalls().iter().map(|s| s.name)).collect();
+            let cands: Vec<&str> = targets
+                .iter()
+                .flat_map(|a| a.syscalls().iter().map(|s| s.name))
+                .collect();
             let d = Diagnostic::new(
                 codes::BAD_TEST_CASE,
                 case.syscall.span,
-                format!("`{name}` is not a syscall on {}", arch_list(if arches.is_empty() { targets } else { &arches })),
+                format!(
+                    "`{name}` is not a syscall on {}",
+                    arch_list(if arches.is_empty() { targets } else { &arches })
+                ),
             )
             .with_label("unknown syscall");
             let d = match suggest(name, cands) {
@@ -104,9 +130,13 @@ impl Cx {
         }
         if case.args.len() > 6 {
             self.report(
-                Diagnostic::new(codes::BAD_TEST_CASE, case.args[6].value.span, "a syscall has at most six arguments")
-                    .with_label("seventh argument")
-                    .with_help("seccomp sees six argument registers"),
+                Diagnostic::new(
+                    codes::BAD_TEST_CASE,
+                    case.args[6].value.span,
+                    "a syscall has at most six arguments",
+                )
+                .with_label("seventh argument")
+                .with_help("seccomp sees six argument registers"),
             );
             return;
         }
@@ -122,8 +152,12 @@ impl Cx {
         for arch in arches {
             let Some(sc) = arch.syscall(name) else {
                 self.report(
-                    Diagnostic::new(codes::BAD_TEST_CASE, case.syscall.span, format!("`{name}` does not exist on {}", arch.name()))
-                        .with_label("unknown on this architecture"),
+                    Diagnostic::new(
+                        codes::BAD_TEST_CASE,
+                        case.syscall.span,
+                        format!("`{name}` does not exist on {}", arch.name()),
+                    )
+                    .with_label("unknown on this architecture"),
                 );
                 continue;
             };
@@ -150,7 +184,12 @@ impl Cx {
                         positional += 1;
                     }
                     Some(n) => {
-                        if let Some(i) = n.name.strip_prefix("arg").and_then(|d| d.parse::<u8>().ok()).filter(|i| *i < 6) {
+                        if let Some(i) = n
+                            .name
+                            .strip_prefix("arg")
+                            .and_then(|d| d.parse::<u8>().ok())
+                            .filter(|i| *i < 6)
+                        {
                             let _ = slot_arg(arch, sc, i);
                             args[usize::from(i)] = reg;
                             continue;
@@ -167,11 +206,20 @@ impl Cx {
                                 }
                             }
                             None => {
-                                let names: Vec<&str> = sc.args.iter().flat_map(|a| a.names.iter().copied()).collect();
+                                let names: Vec<&str> = sc
+                                    .args
+                                    .iter()
+                                    .flat_map(|a| a.names.iter().copied())
+                                    .collect();
                                 let d = Diagnostic::new(
                                     codes::UNKNOWN_ARGUMENT,
                                     n.span,
-                                    format!("{} has no argument `{}` on {}", sc.name, n.name, arch.name()),
+                                    format!(
+                                        "{} has no argument `{}` on {}",
+                                        sc.name,
+                                        n.name,
+                                        arch.name()
+                                    ),
                                 )
                                 .with_label("unknown argument");
                                 let d = match suggest(&n.name, names) {

@@ -51,29 +51,46 @@ impl Cx {
             }
             ExprKind::Unary(UnOp::Not, inner) => match self.term(pcx, inner)? {
                 Term::Cond(p) => Ok(Pred::Not(Box::new(p))),
-                Term::Arg { arg, mask: Some((m, _)), .. } => {
-                    Ok(Pred::Not(Box::new(logic::lower(&arg.shape, &Cmp::AnySet(m)))))
-                }
+                Term::Arg {
+                    arg,
+                    mask: Some((m, _)),
+                    ..
+                } => Ok(Pred::Not(Box::new(logic::lower(
+                    &arg.shape,
+                    &Cmp::AnySet(m),
+                )))),
                 Term::Arg { arg, .. } => {
                     self.report(
-                        Diagnostic::new(codes::NOT_ON_INTEGER, e.span, "`!` negates a condition, not an argument")
-                            .with_label(format!("`{}` is a number", arg.name))
-                            .with_help(format!("write `{} == 0`", arg.name)),
+                        Diagnostic::new(
+                            codes::NOT_ON_INTEGER,
+                            e.span,
+                            "`!` negates a condition, not an argument",
+                        )
+                        .with_label(format!("`{}` is a number", arg.name))
+                        .with_help(format!("write `{} == 0`", arg.name)),
                     );
                     Err(())
                 }
                 Term::Const(..) => {
                     self.report(
-                        Diagnostic::new(codes::NOT_ON_INTEGER, e.span, "`!` negates a condition, not a number")
-                            .with_label("applied to a number")
-                            .with_help("for the bitwise complement write `~`"),
+                        Diagnostic::new(
+                            codes::NOT_ON_INTEGER,
+                            e.span,
+                            "`!` negates a condition, not a number",
+                        )
+                        .with_label("applied to a number")
+                        .with_help("for the bitwise complement write `~`"),
                     );
                     Err(())
                 }
             },
             _ => match self.term(pcx, e)? {
                 Term::Cond(p) => Ok(p),
-                Term::Arg { arg, mask: Some((m, _)), .. } => {
+                Term::Arg {
+                    arg,
+                    mask: Some((m, _)),
+                    ..
+                } => {
                     if arg.pointer {
                         return Err(self.pointer_error(&arg, e.span));
                     }
@@ -81,17 +98,28 @@ impl Cx {
                 }
                 Term::Arg { arg, .. } => {
                     self.report(
-                        Diagnostic::new(codes::NOT_A_CONDITION, e.span, format!("`{}` is a number, not a condition", arg.name))
-                            .with_label("needs a comparison")
-                            .with_help(format!("write `{} != 0`, or test bits with `{} & MASK`", arg.name, arg.name)),
+                        Diagnostic::new(
+                            codes::NOT_A_CONDITION,
+                            e.span,
+                            format!("`{}` is a number, not a condition", arg.name),
+                        )
+                        .with_label("needs a comparison")
+                        .with_help(format!(
+                            "write `{} != 0`, or test bits with `{} & MASK`",
+                            arg.name, arg.name
+                        )),
                     );
                     Err(())
                 }
                 Term::Const(v, _) => {
                     self.report(
-                        Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a number is not a condition")
-                            .with_label(format!("this is the number {v}"))
-                            .with_help("compare an argument with it, as in `flags == …`"),
+                        Diagnostic::new(
+                            codes::NOT_A_CONDITION,
+                            e.span,
+                            "a number is not a condition",
+                        )
+                        .with_label(format!("this is the number {v}"))
+                        .with_help("compare an argument with it, as in `flags == …`"),
                     );
                     Err(())
                 }
@@ -119,7 +147,11 @@ impl Cx {
                                 .with_help("inside a predicate arguments come first; rename the constant to use it here"),
                             );
                         }
-                        return Ok(Term::Arg { arg, mask: None, span: e.span });
+                        return Ok(Term::Arg {
+                            arg,
+                            mask: None,
+                            span: e.span,
+                        });
                     }
                 }
                 match self.const_by_path(pcx.module, path, pcx.arch) {
@@ -130,19 +162,31 @@ impl Cx {
             ExprKind::Unary(UnOp::Not, _) | ExprKind::InList(..) | ExprKind::InRange { .. } => {
                 self.type_cond(pcx, e).map(Term::Cond)
             }
-            ExprKind::Binary(op, _, _) if matches!(op, BinOp::Or | BinOp::And) || op.is_comparison() => {
+            ExprKind::Binary(op, _, _)
+                if matches!(op, BinOp::Or | BinOp::And) || op.is_comparison() =>
+            {
                 self.type_cond(pcx, e).map(Term::Cond)
             }
             ExprKind::Unary(op, inner) => match self.term(pcx, inner)? {
-                Term::Const(..) => self.eval_const(pcx.module, e, pcx.arch).map(|v| Term::Const(v, e.span)),
-                Term::Arg { arg, .. } => Err(self.arith_error(&arg, e.span, match op {
-                    UnOp::Neg => "-",
-                    _ => "~",
-                })),
+                Term::Const(..) => self
+                    .eval_const(pcx.module, e, pcx.arch)
+                    .map(|v| Term::Const(v, e.span)),
+                Term::Arg { arg, .. } => Err(self.arith_error(
+                    &arg,
+                    e.span,
+                    match op {
+                        UnOp::Neg => "-",
+                        _ => "~",
+                    },
+                )),
                 Term::Cond(_) => {
                     self.report(
-                        Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a condition cannot be used as a number")
-                            .with_label("this is a condition"),
+                        Diagnostic::new(
+                            codes::NOT_A_CONDITION,
+                            e.span,
+                            "a condition cannot be used as a number",
+                        )
+                        .with_label("this is a condition"),
                     );
                     Err(())
                 }
@@ -151,16 +195,32 @@ impl Cx {
                 let (a, b) = (self.term(pcx, l), self.term(pcx, r));
                 let (a, b) = (a?, b?);
                 match (a, b) {
-                    (Term::Const(..), Term::Const(..)) => {
-                        self.eval_const(pcx.module, e, pcx.arch).map(|v| Term::Const(v, e.span))
-                    }
-                    (Term::Arg { arg, mask: None, span }, Term::Const(m, mspan))
-                    | (Term::Const(m, mspan), Term::Arg { arg, mask: None, span })
-                        if *op == BinOp::BitAnd =>
-                    {
+                    (Term::Const(..), Term::Const(..)) => self
+                        .eval_const(pcx.module, e, pcx.arch)
+                        .map(|v| Term::Const(v, e.span)),
+                    (
+                        Term::Arg {
+                            arg,
+                            mask: None,
+                            span,
+                        },
+                        Term::Const(m, mspan),
+                    )
+                    | (
+                        Term::Const(m, mspan),
+                        Term::Arg {
+                            arg,
+                            mask: None,
+                            span,
+                        },
+                    ) if *op == BinOp::BitAnd => {
                         let _ = span;
                         let m = self.fit_pattern(&arg, m, mspan, pcx.arch, "mask")?;
-                        Ok(Term::Arg { arg, mask: Some((m, mspan)), span: e.span })
+                        Ok(Term::Arg {
+                            arg,
+                            mask: Some((m, mspan)),
+                            span: e.span,
+                        })
                     }
                     (Term::Arg { arg: a1, .. }, Term::Arg { arg: a2, .. }) => {
                         self.report(
@@ -179,8 +239,12 @@ impl Cx {
                     }
                     _ => {
                         self.report(
-                            Diagnostic::new(codes::NOT_A_CONDITION, e.span, "a condition cannot be used as a number")
-                                .with_label("this is a condition"),
+                            Diagnostic::new(
+                                codes::NOT_A_CONDITION,
+                                e.span,
+                                "a condition cannot be used as a number",
+                            )
+                            .with_label("this is a condition"),
                         );
                         Err(())
                     }
@@ -192,13 +256,21 @@ impl Cx {
     /// Comparisons and membership tests.
     fn type_cond(&mut self, pcx: &PredCx, e: &ast::Expr) -> Result<Pred, ()> {
         match &e.kind {
-            ExprKind::Binary(BinOp::Or | BinOp::And, ..) | ExprKind::Unary(UnOp::Not, _) => self.type_pred(pcx, e),
+            ExprKind::Binary(BinOp::Or | BinOp::And, ..) | ExprKind::Unary(UnOp::Not, _) => {
+                self.type_pred(pcx, e)
+            }
             ExprKind::Binary(op, l, r) if op.is_comparison() => {
                 let (a, b) = (self.term(pcx, l), self.term(pcx, r));
                 let (a, b) = (a?, b?);
                 match (a, b) {
-                    (Term::Const(x, _), Term::Const(y, _)) => Ok(if fold_cmp(*op, x, y) { Pred::True } else { Pred::False }),
-                    (Term::Arg { arg, mask, .. }, Term::Const(v, vs)) => self.compare(pcx, &arg, mask, *op, v, vs, e.span),
+                    (Term::Const(x, _), Term::Const(y, _)) => Ok(if fold_cmp(*op, x, y) {
+                        Pred::True
+                    } else {
+                        Pred::False
+                    }),
+                    (Term::Arg { arg, mask, .. }, Term::Const(v, vs)) => {
+                        self.compare(pcx, &arg, mask, *op, v, vs, e.span)
+                    }
                     (Term::Const(v, vs), Term::Arg { arg, mask, .. }) => {
                         self.compare(pcx, &arg, mask, flip(*op), v, vs, e.span)
                     }
@@ -216,9 +288,13 @@ impl Cx {
                     }
                     _ => {
                         self.report(
-                            Diagnostic::new(codes::NOT_A_CONDITION, e.span, "conditions cannot be compared")
-                                .with_label("a condition on one side")
-                                .with_help("combine conditions with `&&` and `||`"),
+                            Diagnostic::new(
+                                codes::NOT_A_CONDITION,
+                                e.span,
+                                "conditions cannot be compared",
+                            )
+                            .with_label("a condition on one side")
+                            .with_help("combine conditions with `&&` and `||`"),
                         );
                         Err(())
                     }
@@ -239,7 +315,11 @@ impl Cx {
                     return Err(());
                 }
                 match v {
-                    Term::Const(x, _) => Ok(if items.iter().any(|(y, _)| *y == x) { Pred::True } else { Pred::False }),
+                    Term::Const(x, _) => Ok(if items.iter().any(|(y, _)| *y == x) {
+                        Pred::True
+                    } else {
+                        Pred::False
+                    }),
                     Term::Arg { arg, mask, .. } => {
                         let mut alts = Vec::new();
                         for (x, span) in items {
@@ -249,14 +329,23 @@ impl Cx {
                     }
                     Term::Cond(_) => {
                         self.report(
-                            Diagnostic::new(codes::NOT_A_CONDITION, value.span, "`in` takes an argument, not a condition")
-                                .with_label("a condition"),
+                            Diagnostic::new(
+                                codes::NOT_A_CONDITION,
+                                value.span,
+                                "`in` takes an argument, not a condition",
+                            )
+                            .with_label("a condition"),
                         );
                         Err(())
                     }
                 }
             }
-            ExprKind::InRange { value, lo, hi, inclusive } => {
+            ExprKind::InRange {
+                value,
+                lo,
+                hi,
+                inclusive,
+            } => {
                 let v = self.term(pcx, value);
                 let l = self.eval_const(pcx.module, lo, pcx.arch);
                 let h = self.eval_const(pcx.module, hi, pcx.arch);
@@ -271,27 +360,47 @@ impl Cx {
                     return Err(());
                 }
                 match v {
-                    Term::Const(x, _) => Ok(if (l..=hi_incl).contains(&x) { Pred::True } else { Pred::False }),
-                    Term::Arg { arg, mask: None, .. } => {
+                    Term::Const(x, _) => Ok(if (l..=hi_incl).contains(&x) {
+                        Pred::True
+                    } else {
+                        Pred::False
+                    }),
+                    Term::Arg {
+                        arg, mask: None, ..
+                    } => {
                         if arg.pointer {
                             return Err(self.pointer_error(&arg, e.span));
                         }
                         self.check_order_bound(pcx, &arg, l, lo.span)?;
                         self.check_order_bound(pcx, &arg, hi_incl, hi.span)?;
-                        Ok(logic::lower(&arg.shape, &Cmp::InRange { lo: l, hi: hi_incl }))
+                        Ok(logic::lower(
+                            &arg.shape,
+                            &Cmp::InRange { lo: l, hi: hi_incl },
+                        ))
                     }
-                    Term::Arg { mask: Some((_, ms)), .. } => {
+                    Term::Arg {
+                        mask: Some((_, ms)),
+                        ..
+                    } => {
                         self.report(
-                            Diagnostic::new(codes::ARG_IN_ARITHMETIC, ms, "a masked argument cannot be tested against a range")
-                                .with_label("masked here")
-                                .with_help("use `x & MASK == VALUE` or `x & MASK in [A, B]`"),
+                            Diagnostic::new(
+                                codes::ARG_IN_ARITHMETIC,
+                                ms,
+                                "a masked argument cannot be tested against a range",
+                            )
+                            .with_label("masked here")
+                            .with_help("use `x & MASK == VALUE` or `x & MASK in [A, B]`"),
                         );
                         Err(())
                     }
                     Term::Cond(_) => {
                         self.report(
-                            Diagnostic::new(codes::NOT_A_CONDITION, value.span, "`in` takes an argument, not a condition")
-                                .with_label("a condition"),
+                            Diagnostic::new(
+                                codes::NOT_A_CONDITION,
+                                value.span,
+                                "`in` takes an argument, not a condition",
+                            )
+                            .with_label("a condition"),
                         );
                         Err(())
                     }
@@ -322,11 +431,18 @@ impl Cx {
             BinOp::Eq | BinOp::Ne => {
                 let pattern = self.fit_pattern(arg, v, vspan, pcx.arch, "value")?;
                 let cmp = match mask {
-                    Some((m, _)) => Cmp::MaskedEq { mask: m, value: pattern },
+                    Some((m, _)) => Cmp::MaskedEq {
+                        mask: m,
+                        value: pattern,
+                    },
                     None => Cmp::Eq(pattern),
                 };
                 let p = logic::lower(&arg.shape, &cmp);
-                Ok(if op == BinOp::Ne { Pred::Not(Box::new(p)) } else { p })
+                Ok(if op == BinOp::Ne {
+                    Pred::Not(Box::new(p))
+                } else {
+                    p
+                })
             }
             _ => {
                 if let Some((_, ms)) = mask {
@@ -351,7 +467,14 @@ impl Cx {
 
     /// A literal compared as a bit pattern must fit the argument's width:
     /// −2^(w−1) ≤ v < 2^w. Returns the pattern.
-    fn fit_pattern(&mut self, arg: &ArgInfo, v: i128, span: Span, arch: Arch, what: &str) -> Result<u64, ()> {
+    fn fit_pattern(
+        &mut self,
+        arg: &ArgInfo,
+        v: i128,
+        span: Span,
+        arch: Arch,
+        what: &str,
+    ) -> Result<u64, ()> {
         let w = u32::from(arg.shape.bits);
         let lo = -(1i128 << (w - 1));
         let hi = 1i128 << w;
@@ -376,10 +499,20 @@ impl Cx {
             );
             return Err(());
         }
-        Ok(if w == 64 { v as u64 } else { (v as u64) & ((1u64 << w) - 1) })
+        Ok(if w == 64 {
+            v as u64
+        } else {
+            (v as u64) & ((1u64 << w) - 1)
+        })
     }
 
-    fn check_order_bound(&mut self, pcx: &PredCx, arg: &ArgInfo, v: i128, span: Span) -> Result<(), ()> {
+    fn check_order_bound(
+        &mut self,
+        pcx: &PredCx,
+        arg: &ArgInfo,
+        v: i128,
+        span: Span,
+    ) -> Result<(), ()> {
         let w = u32::from(arg.shape.bits);
         let (lo, hi) = if arg.shape.signed {
             (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1)
@@ -387,7 +520,11 @@ impl Cx {
             (0, (1i128 << w) - 1)
         };
         if v < lo || v > hi {
-            let kind = if arg.shape.signed { "signed" } else { "unsigned" };
+            let kind = if arg.shape.signed {
+                "signed"
+            } else {
+                "unsigned"
+            };
             self.report(
                 Diagnostic::new(
                     codes::ORDER_OUT_OF_RANGE,
@@ -426,7 +563,9 @@ impl Cx {
                 format!("the argument `{}` cannot be used with `{op}`", arg.name),
             )
             .with_label("arithmetic on an argument")
-            .with_help("arguments can be masked with `&` and compared; arithmetic works on constants only"),
+            .with_help(
+                "arguments can be masked with `&` and compared; arithmetic works on constants only",
+            ),
         );
     }
 
@@ -440,7 +579,13 @@ impl Cx {
                     Diagnostic::new(
                         codes::ARG_INDEX_RANGE,
                         span,
-                        format!("{} has {} argument slot{} on {}; `{name}` does not exist", sc.name, sc.nslots.min(6), if sc.nslots == 1 { "" } else { "s" }, pcx.arch.name()),
+                        format!(
+                            "{} has {} argument slot{} on {}; `{name}` does not exist",
+                            sc.name,
+                            sc.nslots.min(6),
+                            if sc.nslots == 1 { "" } else { "s" },
+                            pcx.arch.name()
+                        ),
                     )
                     .with_label("no such slot")
                     .with_help(if sc.nslots == 0 {
@@ -463,26 +608,45 @@ impl Cx {
                 .is_some_and(|s| s.args.iter().any(|x| x.names.contains(&name)))
         });
         let is_const = crate::sema::consts::prelude_value(name, pcx.arch).is_some()
-            || self.lookup(pcx.module, &ast::Path {
-                segments: vec![ast::Ident { name: name.to_string(), span }],
-                span,
-            })
-            .is_some();
+            || self
+                .lookup(
+                    pcx.module,
+                    &ast::Path {
+                        segments: vec![ast::Ident {
+                            name: name.to_string(),
+                            span,
+                        }],
+                        span,
+                    },
+                )
+                .is_some();
         if is_const {
             return Ok(None);
         }
         let looks_like_arg = elsewhere
-            || Arch::ALL
-                .iter()
-                .any(|&a| a.syscalls().iter().any(|s| s.args.iter().any(|x| x.names.contains(&name))))
-            || name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            || Arch::ALL.iter().any(|&a| {
+                a.syscalls()
+                    .iter()
+                    .any(|s| s.args.iter().any(|x| x.names.contains(&name)))
+            })
+            || name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if looks_like_arg {
-            let names: Vec<&str> = sc.args.iter().flat_map(|a| a.names.iter().copied()).collect();
+            let names: Vec<&str> = sc
+                .args
+                .iter()
+                .flat_map(|a| a.names.iter().copied())
+                .collect();
             let d = Diagnostic::new(
                 codes::UNKNOWN_ARGUMENT,
                 span,
                 if elsewhere {
-                    format!("{} has no argument `{name}` on {}", sc.name, pcx.arch.name())
+                    format!(
+                        "{} has no argument `{name}` on {}",
+                        sc.name,
+                        pcx.arch.name()
+                    )
                 } else {
                     format!("{} has no argument `{name}`", sc.name)
                 },
@@ -493,7 +657,11 @@ impl Cx {
                 None if names.is_empty() => d.with_help(format!("{} takes no arguments", sc.name)),
                 None => d.with_help(format!(
                     "its arguments are {}",
-                    sc.args.iter().map(|a| format!("`{}`", a.names[0])).collect::<Vec<_>>().join(", ")
+                    sc.args
+                        .iter()
+                        .map(|a| format!("`{}`", a.names[0]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             self.report(d);
@@ -510,18 +678,35 @@ pub(crate) fn arg_info(arch: Arch, name: &str, a: &crate::arch::Arg) -> ArgInfo 
     };
     let (lo, hi) = match a.slots {
         Slots::One(s) => (
-            Word { slot: s, half: Half::Lo },
-            (bits == 64).then_some(Word { slot: s, half: Half::Hi }),
+            Word {
+                slot: s,
+                half: Half::Lo,
+            },
+            (bits == 64).then_some(Word {
+                slot: s,
+                half: Half::Hi,
+            }),
         ),
         Slots::Pair { lo, hi } => (
-            Word { slot: lo, half: Half::Lo },
-            Some(Word { slot: hi, half: Half::Lo }),
+            Word {
+                slot: lo,
+                half: Half::Lo,
+            },
+            Some(Word {
+                slot: hi,
+                half: Half::Lo,
+            }),
         ),
     };
     ArgInfo {
         name: name.to_string(),
         c_type: a.c_type,
-        shape: ArgShape { bits, signed, lo, hi },
+        shape: ArgShape {
+            bits,
+            signed,
+            lo,
+            hi,
+        },
         pointer,
     }
 }
@@ -539,7 +724,10 @@ pub(crate) fn slot_arg(arch: Arch, sc: &Syscall, n: u8) -> ArgInfo {
         shape: ArgShape {
             bits: 32,
             signed: false,
-            lo: Word { slot: n, half: Half::Lo },
+            lo: Word {
+                slot: n,
+                half: Half::Lo,
+            },
             hi: None,
         },
         pointer: false,
