@@ -4,3 +4,4 @@
 //! as an independent judge of what `codegen` emits. See ARCHITECTURE.md.
 
 pub mod bpf;
+pub mod emu;
