@@ -363,8 +363,6 @@ fn available(test: &str) -> bool {
 
 // ---- comparison ---------------------------------------------------------------
 
-static CALLS: AtomicUsize = AtomicUsize::new(0);
-
 fn data_for(args: [u64; 6]) -> SeccompData {
     SeccompData {
         nr: PROBE_NR,
@@ -374,17 +372,17 @@ fn data_for(args: [u64; 6]) -> SeccompData {
     }
 }
 
-/// Runs `body` in emu and in the kernel; returns a description on mismatch.
-fn compare(body: &[Insn], args: [u64; 6]) -> Result<(), String> {
+/// Runs `body` in emu and in the kernel; returns what both agreed on, or a
+/// description of the mismatch.
+fn compare(body: &[Insn], args: [u64; 6]) -> Result<Observed, String> {
     let prog = wrap(body);
     emu::validate(&prog).map_err(|e| format!("program invalid: {e}"))?;
     let out =
         emu::run(&prog, &data_for(args), Endian::Little).map_err(|e| format!("emu failed: {e}"))?;
     let want = predict(out.ret);
     let got = kernel_call(body, args);
-    CALLS.fetch_add(1, Ordering::Relaxed);
     if got == want {
-        Ok(())
+        Ok(got)
     } else {
         Err(format!(
             "args {args:x?}: emu returned {} ({:#x}) so expected {want:?}; kernel: {got:?}\n{}",
@@ -666,7 +664,10 @@ fn random_insn() -> impl Strategy<Value = Vec<Insn>> {
     // not known to the parent).
     let word = prop_oneof![Just(0u32), Just(4u32), (4u32..16).prop_map(|i| i * 4)];
     prop_oneof![
-        4 => word.prop_map(|k| vec![ld(k)]),
+        4 => word.clone().prop_map(|k| vec![ld(k)]),
+        // An argument test, the bread and butter of seccomp filters.
+        8 => ((4u32..16).prop_map(|i| i * 4), jmp_op.clone(), pool_value(), any::<u8>(), any::<u8>())
+            .prop_map(|(w, op, k, jt, jf)| vec![ld(w), jk(op, k, jt, jf)]),
         1 => pool_value().prop_map(|k| vec![ld_imm(k)]),
         1 => pool_value().prop_map(|k| vec![ldx_imm(k)]),
         1 => Just(vec![Insn::stmt(BPF_LD | BPF_W | BPF_LEN, 0)]),
@@ -684,7 +685,7 @@ fn random_insn() -> impl Strategy<Value = Vec<Insn>> {
             .prop_map(|(op, k, jt, jf)| vec![jk(op, k, jt, jf)]),
         2 => (jmp_op, any::<u8>(), any::<u8>()).prop_map(|(op, jt, jf)| vec![jx(op, jt, jf)]),
         1 => any::<u32>().prop_map(|k| vec![Insn::stmt(BPF_JMP | BPF_JA, k)]),
-        2 => Just(vec![errno(0)]), // a leaf, numbered later
+        1 => Just(vec![errno(0)]), // a leaf, numbered later
         1 => Just(ret_a_as_errno().to_vec()),
         1 => proptest::sample::select(vec![
             SECCOMP_RET_ALLOW,
@@ -737,25 +738,37 @@ fn assemble(pieces: Vec<Vec<Insn>>) -> Vec<Insn> {
 }
 
 fn random_program() -> impl Strategy<Value = Vec<Insn>> {
-    proptest::collection::vec(random_insn(), 1..40)
+    proptest::collection::vec(random_insn(), 2..40)
         .prop_map(assemble)
         .prop_filter("kernel memory check", |p| emu::validate(&wrap(p)).is_ok())
 }
 
-fn random_args() -> impl Strategy<Value = [u64; 6]> {
-    let word = || {
-        (pool_value(), pool_value(), 0u8..4).prop_map(|(hi, lo, shape)| match shape {
-            0 => u64::from(lo),
-            1 => u64::from(hi) << 32 | u64::from(lo),
-            2 => u64::from(lo) << 32 | u64::from(lo),
-            _ => u64::from(hi) << 32,
-        })
-    };
-    proptest::array::uniform6(word())
+/// Argument vectors built from the constants the program compares with
+/// (and their neighbours), so that its branches go both ways.
+fn random_args(body: &[Insn]) -> impl Strategy<Value = [u64; 6]> {
+    let mut ks: Vec<u32> = POOL.to_vec();
+    ks.extend(
+        body.iter()
+            .filter(|i| i.code & 0x07 == BPF_JMP || i.code & 0x07 == BPF_ALU)
+            .map(|i| i.k),
+    );
+    let half = (proptest::sample::select(ks), 0u8..5).prop_map(|(k, d)| match d {
+        0 => k.wrapping_sub(1),
+        1 => k.wrapping_add(1),
+        2 => !k,
+        _ => k,
+    });
+    let word = (half.clone(), half, 0u8..4).prop_map(|(hi, lo, shape)| match shape {
+        0 => u64::from(lo),
+        1 => u64::from(hi) << 32 | u64::from(lo),
+        2 => u64::from(lo) << 32 | u64::from(lo),
+        _ => u64::from(hi) << 32,
+    });
+    proptest::array::uniform6(word)
 }
 
 const RANDOM_PROGRAMS: u32 = 300;
-const CALLS_PER_PROGRAM: usize = 4;
+const CALLS_PER_PROGRAM: usize = 6;
 
 #[test]
 fn random_programs_agree_with_kernel() {
@@ -765,28 +778,42 @@ fn random_programs_agree_with_kernel() {
     let config = Config {
         cases: RANDOM_PROGRAMS,
         failure_persistence: None,
-        max_global_rejects: 10 * RANDOM_PROGRAMS,
         ..Config::default()
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
-    let before = CALLS.load(Ordering::Relaxed);
     let programs = AtomicUsize::new(0);
-    let strategy = (
-        random_program(),
-        proptest::collection::vec(random_args(), CALLS_PER_PROGRAM),
-    );
+    let calls = AtomicUsize::new(0);
+    // Programs whose calls did not all end the same way: the arguments mattered.
+    let varied = AtomicUsize::new(0);
+    let outcomes = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let strategy = random_program().prop_flat_map(|body| {
+        let args = proptest::collection::vec(random_args(&body), CALLS_PER_PROGRAM);
+        (Just(body), args)
+    });
     let result = runner.run(&strategy, |(body, arg_sets)| {
         programs.fetch_add(1, Ordering::Relaxed);
+        let mut seen = Vec::new();
         for args in arg_sets {
-            compare(&body, args).map_err(TestCaseError::fail)?;
+            calls.fetch_add(1, Ordering::Relaxed);
+            let got = compare(&body, args).map_err(TestCaseError::fail)?;
+            if !seen.contains(&got) {
+                seen.push(got.clone());
+            }
+            outcomes.lock().unwrap().insert(format!("{got:?}"));
+        }
+        if seen.len() > 1 {
+            varied.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
     });
     eprintln!(
-        "compared {} random programs in {} kernel calls",
+        "compared {} random programs in {} kernel calls; {} programs decided \
+         differently for different arguments; {} distinct outcomes",
         programs.load(Ordering::Relaxed),
-        CALLS.load(Ordering::Relaxed) - before
+        calls.load(Ordering::Relaxed),
+        varied.load(Ordering::Relaxed),
+        outcomes.lock().unwrap().len()
     );
     if let Err(e) = result {
         panic!("{e}");
