@@ -14,7 +14,7 @@
 //! * [`const_action`] / [`is_const_allow`] follow the kernel's
 //!   `seccomp_is_const_allow` (Linux >= 5.11), which decides which system
 //!   calls the kernel may allow from its bitmap without running the filter.
-//! * [`disasm`] and friends print programs and convert raw
+//! * [`disasm()`] and friends print programs and convert raw
 //!   `struct sock_filter` blobs.
 //!
 //! # Semantics that are easy to get wrong
@@ -27,12 +27,13 @@
 //!   by `bpf_check_classic`. A shift by `X` uses only the low five bits of
 //!   `X` (`A << (X & 31)`): classic shifts become eBPF 32-bit shifts, the
 //!   kernel's eBPF interpreter masks the count with 31 (`SHT()` in
-//!   kernel/bpf/core.c), and the x86-64 and arm64 JITs emit 32-bit shift
-//!   instructions whose hardware masks the count the same way. The kernel
-//!   comment calls the result of an oversized count "implementation
-//!   defined" for JITs, so a JIT on another architecture could differ; on
-//!   x86-64 the integration test `tests/emu_kernel.rs` checks it against
-//!   the running kernel.
+//!   kernel/bpf/core.c), and the x86-64 JIT emits 32-bit `shl`/`shr`
+//!   (or `shlx`/`shrx`), whose hardware masks the count the same way. The
+//!   kernel's comment there calls an oversized count's result
+//!   "implementation-defined" for JITs, so a JIT for another architecture
+//!   may differ (programs from moat's code generator never shift). On
+//!   x86-64, `tests/emu_kernel.rs` checks counts 32, 33, 43, 63, 64 and
+//!   0xffffffff against the running kernel.
 //! * **Division.** `div #0` is rejected at load time. `div x` with `X == 0`
 //!   ends the filter with return value 0 (`SECCOMP_RET_KILL_THREAD`): the
 //!   translation inserts "if X == 0 { A = 0; exit }" before every `div x`,
