@@ -31,9 +31,8 @@
 //!   (or `shlx`/`shrx`), whose hardware masks the count the same way. The
 //!   kernel's comment there calls an oversized count's result
 //!   "implementation-defined" for JITs, so a JIT for another architecture
-//!   may differ (programs from moat's code generator never shift). On
-//!   x86-64, `tests/emu_kernel.rs` checks counts 32, 33, 43, 63, 64 and
-//!   0xffffffff against the running kernel.
+//!   may differ. On x86-64, `tests/emu_kernel.rs` checks counts 32, 33, 43,
+//!   63, 64 and 0xffffffff against the running kernel.
 //! * **Division.** `div #0` is rejected at load time. `div x` with `X == 0`
 //!   ends the filter with return value 0 (`SECCOMP_RET_KILL_THREAD`): the
 //!   translation inserts "if X == 0 { A = 0; exit }" before every `div x`,
