@@ -6,6 +6,7 @@
 pub mod arch;
 pub mod bpf;
 pub mod diagnostics;
+pub mod emu;
 pub mod ir;
 pub mod logic;
 pub mod sema;
