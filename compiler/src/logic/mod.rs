@@ -23,6 +23,7 @@
 
 mod boundary;
 mod dd;
+mod fxhash;
 mod lower;
 pub mod solve;
 
