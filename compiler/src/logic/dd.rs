@@ -812,3 +812,58 @@ impl<'a> PathSearch<'a> {
         b
     }
 }
+
+#[cfg(test)]
+mod ctx_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lit() -> impl Strategy<Value = (Atom, bool)> {
+        (
+            prop_oneof![Just(u32::MAX), 0u32..16],
+            any::<bool>(),
+            0u32..16,
+            any::<bool>(),
+        )
+            .prop_map(|(mask, ge, k, positive)| {
+                let w = Word::lo(2);
+                let a = if ge {
+                    Atom::ge(w, mask, k)
+                } else {
+                    Atom::eq(w, mask, k)
+                };
+                (a, positive)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Every push agrees with brute force over 0..32 (exhaustive for
+        /// these atoms), keeps the least solution, and pop restores.
+        #[test]
+        fn pushes_agree_with_brute_force(lits in proptest::collection::vec(lit(), 1..10)) {
+            let mut ctx = Ctx::new(Budget::default());
+            let mut held: Vec<(Atom, bool)> = Vec::new();
+            let w = Word::lo(2);
+            for (a, pos) in lits {
+                let before = (ctx.sol, ctx.ids, ctx.lits.clone());
+                let mut all = held.clone();
+                all.push((a, pos));
+                let least = (0u32..32).find(|&x| all.iter().all(|(b, p)| b.test(x) == *p));
+                match ctx.push(a, pos) {
+                    Feas::Sat => {
+                        prop_assert_eq!(ctx.sol[w.index()], least);
+                        // Pop restores, push again to continue.
+                        ctx.pop(w);
+                        prop_assert_eq!((ctx.sol, ctx.ids, ctx.lits.clone()), before);
+                        prop_assert_eq!(ctx.push(a, pos), Feas::Sat);
+                        held.push((a, pos));
+                    }
+                    Feas::Unsat => prop_assert_eq!(least, None),
+                    Feas::Unknown => prop_assert!(false, "budget"),
+                }
+            }
+        }
+    }
+}

@@ -750,6 +750,19 @@ proptest! {
         check_paths_tight(&dd, p, &domain)?;
     }
 
+    /// One word only, so paths pile many literals onto it.
+    #[test]
+    fn searches_agree_with_brute_force_one_word(
+        ps in proptest::collection::vec(pred_strategy(small_atom_strategy(&DW[..1]).boxed()), 1..7),
+    ) {
+        let mut dd = Dd::new();
+        let n = chain(&mut dd, &ps);
+        let domain = all_small_words(&DW[..1], 32);
+        check_searches_exact(&mut dd, n, &domain)?;
+        let p = dd.prune(n);
+        check_paths_tight(&dd, p, &domain)?;
+    }
+
     /// Three words, masks inside 0xf only: words in 0..16 are exhaustive.
     #[test]
     fn searches_agree_with_brute_force_three_words(
