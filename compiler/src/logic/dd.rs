@@ -13,9 +13,9 @@
 //! and [`Dd::witness`] see through that with the exact word theory of
 //! [`super::solve`].
 
+use super::fxhash::{FxMap, FxSet};
 use super::solve::{self, Solve, WordLit};
-use super::{Atom, Lit, Word, Words};
-use std::collections::{HashMap, HashSet};
+use super::{Atom, Lit, Op, Word, Words};
 
 /// A boolean expression over atoms. Atoms need not be normal; [`Pred`]'s
 /// smart constructors ([`Pred::atom`], [`Pred::all`], [`Pred::any`], `!`)
@@ -164,7 +164,8 @@ pub struct Budget {
     /// Bound on one word-theory decision ([`solve::solve_word`]).
     pub solver: u64,
     /// Bound on one whole search (`witness`, `reachable_leaves`, `prune`),
-    /// counted in diagram node visits plus solver work.
+    /// counted in diagram node visits, 64 per solver call and one per
+    /// literal checked on the fast paths.
     pub search: u64,
 }
 
@@ -183,8 +184,8 @@ pub struct Dd {
     nodes: Vec<NodeView>,
     /// Bitset of the words tested anywhere below each node.
     support: Vec<u16>,
-    unique: HashMap<NodeView, NodeId>,
-    ite_cache: HashMap<(NodeId, NodeId, NodeId), NodeId>,
+    unique: FxMap<NodeView, NodeId>,
+    ite_cache: FxMap<(NodeId, NodeId, NodeId), NodeId>,
     budget: Budget,
 }
 
@@ -204,8 +205,8 @@ impl Dd {
         let mut dd = Dd {
             nodes: Vec::new(),
             support: Vec::new(),
-            unique: HashMap::new(),
-            ite_cache: HashMap::new(),
+            unique: FxMap::default(),
+            ite_cache: FxMap::default(),
             budget: Budget::default(),
         };
         dd.intern(NodeView::Leaf(Dd::FALSE));
@@ -313,22 +314,36 @@ impl Dd {
                 self.not(q)
             }
             Pred::And(qs) => {
-                let mut acc = self.tt();
-                for q in qs {
-                    let q = self.from_pred(q);
-                    acc = self.and(acc, q);
-                }
-                acc
+                let ns: Vec<NodeId> = qs.iter().map(|q| self.from_pred(q)).collect();
+                self.reduce(ns, true)
             }
             Pred::Or(qs) => {
-                let mut acc = self.ff();
-                for q in qs {
-                    let q = self.from_pred(q);
-                    acc = self.or(acc, q);
-                }
-                acc
+                let ns: Vec<NodeId> = qs.iter().map(|q| self.from_pred(q)).collect();
+                self.reduce(ns, false)
             }
         }
+    }
+
+    /// Conjunction (`and`) or disjunction of many diagrams, combined as a
+    /// balanced tree: folding left costs quadratic time on long lists
+    /// (`x in [...]` with hundreds of values), pairing costs n log n.
+    fn reduce(&mut self, mut ns: Vec<NodeId>, and: bool) -> NodeId {
+        if ns.is_empty() {
+            return if and { self.tt() } else { self.ff() };
+        }
+        while ns.len() > 1 {
+            let mut next = Vec::with_capacity(ns.len().div_ceil(2));
+            for pair in ns.chunks(2) {
+                next.push(match *pair {
+                    [a, b] if and => self.and(a, b),
+                    [a, b] => self.or(a, b),
+                    [a] => a,
+                    _ => unreachable!(),
+                });
+            }
+            ns = next;
+        }
+        ns[0]
     }
 
     pub fn not(&mut self, a: NodeId) -> NodeId {
@@ -411,7 +426,7 @@ impl Dd {
 
     /// Number of distinct nodes (tests and leaves) in `n`.
     pub fn size(&self, n: NodeId) -> usize {
-        let mut seen = HashSet::new();
+        let mut seen = FxSet::default();
         let mut stack = vec![n];
         while let Some(m) = stack.pop() {
             if seen.insert(m) {
@@ -426,7 +441,7 @@ impl Dd {
 
     /// Leaves reachable along *any* path, feasible or not, sorted.
     pub fn structural_leaves(&self, n: NodeId) -> Vec<u32> {
-        let mut seen = HashSet::new();
+        let mut seen = FxSet::default();
         let mut out = Vec::new();
         let mut stack = vec![n];
         while let Some(m) = stack.pop() {
@@ -450,8 +465,8 @@ impl Dd {
     /// be told apart.
     pub fn reachable_leaves(&self, n: NodeId) -> Vec<u32> {
         let mut s = PathSearch::new(self);
-        let mut out = HashSet::new();
-        let mut seen = HashSet::new();
+        let mut out = FxSet::default();
+        let mut seen = FxSet::default();
         s.reach(n, &mut out, &mut seen);
         let mut v: Vec<u32> = out.into_iter().collect();
         v.sort_unstable();
@@ -463,8 +478,8 @@ impl Dd {
     /// feasible path (hi before lo), each word is the least value possible.
     pub fn witness(&self, n: NodeId, leaf: u32) -> Witness {
         let mut s = PathSearch::new(self);
-        let mut hits = HashMap::new();
-        let mut failed = HashSet::new();
+        let mut hits = FxMap::default();
+        let mut failed = FxSet::default();
         match s.find(n, leaf, &mut hits, &mut failed) {
             Some(w) => {
                 debug_assert_eq!(self.eval(n, &w), leaf);
@@ -481,7 +496,7 @@ impl Dd {
     /// every path of it is feasible. Where the budget runs out, the rest is
     /// kept as it was (still equivalent, possibly not minimal).
     pub fn prune(&mut self, n: NodeId) -> NodeId {
-        let mut memo = HashMap::new();
+        let mut memo = FxMap::default();
         let mut ctx = Ctx::new(self.budget);
         self.prune_rec(n, &mut ctx, &mut memo)
     }
@@ -490,7 +505,7 @@ impl Dd {
         &mut self,
         n: NodeId,
         ctx: &mut Ctx,
-        memo: &mut HashMap<(NodeId, CtxKey), NodeId>,
+        memo: &mut FxMap<(NodeId, CtxKey), NodeId>,
     ) -> NodeId {
         let NodeView::Test { atom, hi, lo } = self.node(n) else {
             return n;
@@ -538,7 +553,7 @@ impl Dd {
 
     /// All test atoms in `n` (each once, in order).
     pub fn atoms(&self, n: NodeId) -> Vec<Atom> {
-        let mut seen = HashSet::new();
+        let mut seen = FxSet::default();
         let mut out = Vec::new();
         let mut stack = vec![n];
         while let Some(m) = stack.pop() {
@@ -556,6 +571,9 @@ impl Dd {
     }
 }
 
+/// Search work charged for one call of the word solver.
+const SOLVER_CALL_COST: u64 = 64;
+
 /// Feasibility of a word's literal set after a push.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Feas {
@@ -564,8 +582,12 @@ enum Feas {
     Unknown,
 }
 
-/// The key under which a context's facts about some words are memoised.
-type CtxKey = Vec<(u8, Vec<WordLit>)>;
+/// The key under which a context's facts about some words are memoised:
+/// per word, the interned id of its literal sequence (0 when the word is
+/// not in the node's support or has no literals). Along a path of an
+/// ordered diagram a word's literals arrive in atom order, so equal sets
+/// are equal sequences and get equal ids.
+type CtxKey = [u32; Word::COUNT];
 
 /// The literals asserted along the current path, per word, with a known
 /// solution of each word's set (so most pushes need no search).
@@ -573,7 +595,11 @@ struct Ctx {
     lits: [Vec<WordLit>; Word::COUNT],
     /// Least solution of each word's literals; `None` if undecided.
     sol: [Option<u32>; Word::COUNT],
-    saved: Vec<Option<u32>>,
+    /// Interned id of each word's literal sequence.
+    ids: [u32; Word::COUNT],
+    /// Literal-sequence trie: (parent id, literal) -> id; 0 is empty.
+    trie: FxMap<(u32, WordLit), u32>,
+    saved: Vec<(Option<u32>, u32)>,
     budget: Budget,
     spent: u64,
     /// Set when some answer was cut short by the budget.
@@ -585,6 +611,8 @@ impl Ctx {
         Ctx {
             lits: Default::default(),
             sol: [Some(0); Word::COUNT],
+            ids: [0; Word::COUNT],
+            trie: FxMap::default(),
             saved: Vec::new(),
             budget,
             spent: 0,
@@ -610,7 +638,17 @@ impl Ctx {
         let lit = WordLit::new(atom, positive);
         let prev = self.sol[w];
         let next = match prev {
+            // The least solution so far still satisfies: still least.
             Some(x) if lit.holds(x) => Some(x),
+            // `x == k` on the whole word: the only candidate is k.
+            _ if positive && atom.op == Op::Eq && atom.mask == u32::MAX => {
+                self.spend(self.lits[w].len() as u64);
+                if self.lits[w].iter().all(|l| l.holds(atom.k)) {
+                    Some(atom.k)
+                } else {
+                    return Feas::Unsat;
+                }
+            }
             _ => {
                 self.lits[w].push(lit);
                 let budget = self
@@ -619,7 +657,7 @@ impl Ctx {
                     .min(self.budget.search.saturating_sub(self.spent));
                 let r = solve::solve_word(&self.lits[w], budget);
                 self.lits[w].pop();
-                self.spend(64);
+                self.spend(SOLVER_CALL_COST);
                 match r {
                     Solve::Sat(x) => Some(x),
                     Solve::Unsat => return Feas::Unsat,
@@ -631,7 +669,9 @@ impl Ctx {
             }
         };
         self.lits[w].push(lit);
-        self.saved.push(prev);
+        self.saved.push((prev, self.ids[w]));
+        let fresh = u32::try_from(self.trie.len() + 1).expect("too many contexts");
+        self.ids[w] = *self.trie.entry((self.ids[w], lit)).or_insert(fresh);
         self.sol[w] = next;
         if next.is_some() {
             Feas::Sat
@@ -643,18 +683,17 @@ impl Ctx {
     fn pop(&mut self, word: Word) {
         let w = word.index();
         self.lits[w].pop();
-        self.sol[w] = self.saved.pop().expect("pop without push");
+        let (sol, id) = self.saved.pop().expect("pop without push");
+        self.sol[w] = sol;
+        self.ids[w] = id;
     }
 
-    /// The facts about the words in `support`, canonically ordered.
+    /// The facts about the words in `support`.
     fn key(&self, support: u16) -> CtxKey {
-        let mut k = Vec::new();
-        for w in 0..Word::COUNT {
-            if support & (1 << w) != 0 && !self.lits[w].is_empty() {
-                let mut l = self.lits[w].clone();
-                l.sort_unstable();
-                l.dedup();
-                k.push((w as u8, l));
+        let mut k = [0u32; Word::COUNT];
+        for (w, x) in k.iter_mut().enumerate() {
+            if support & (1 << w) != 0 {
+                *x = self.ids[w];
             }
         }
         k
@@ -686,7 +725,7 @@ impl<'a> PathSearch<'a> {
     }
 
     /// Records every leaf reachable from `n` under the current path.
-    fn reach(&mut self, n: NodeId, out: &mut HashSet<u32>, seen: &mut HashSet<(NodeId, CtxKey)>) {
+    fn reach(&mut self, n: NodeId, out: &mut FxSet<u32>, seen: &mut FxSet<(NodeId, CtxKey)>) {
         let view = self.dd.node(n);
         let NodeView::Test { atom, hi, lo } = view else {
             if let NodeView::Leaf(id) = view {
@@ -717,8 +756,8 @@ impl<'a> PathSearch<'a> {
         &mut self,
         n: NodeId,
         leaf: u32,
-        hits: &mut HashMap<NodeId, bool>,
-        failed: &mut HashSet<(NodeId, CtxKey)>,
+        hits: &mut FxMap<NodeId, bool>,
+        failed: &mut FxSet<(NodeId, CtxKey)>,
     ) -> Option<Words> {
         if !self.can_hit(n, leaf, hits) {
             return None;
@@ -759,7 +798,7 @@ impl<'a> PathSearch<'a> {
         None
     }
 
-    fn can_hit(&self, n: NodeId, leaf: u32, hits: &mut HashMap<NodeId, bool>) -> bool {
+    fn can_hit(&self, n: NodeId, leaf: u32, hits: &mut FxMap<NodeId, bool>) -> bool {
         if let Some(&b) = hits.get(&n) {
             return b;
         }
@@ -771,5 +810,60 @@ impl<'a> PathSearch<'a> {
         };
         hits.insert(n, b);
         b
+    }
+}
+
+#[cfg(test)]
+mod ctx_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lit() -> impl Strategy<Value = (Atom, bool)> {
+        (
+            prop_oneof![Just(u32::MAX), 0u32..16],
+            any::<bool>(),
+            0u32..16,
+            any::<bool>(),
+        )
+            .prop_map(|(mask, ge, k, positive)| {
+                let w = Word::lo(2);
+                let a = if ge {
+                    Atom::ge(w, mask, k)
+                } else {
+                    Atom::eq(w, mask, k)
+                };
+                (a, positive)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Every push agrees with brute force over 0..32 (exhaustive for
+        /// these atoms), keeps the least solution, and pop restores.
+        #[test]
+        fn pushes_agree_with_brute_force(lits in proptest::collection::vec(lit(), 1..10)) {
+            let mut ctx = Ctx::new(Budget::default());
+            let mut held: Vec<(Atom, bool)> = Vec::new();
+            let w = Word::lo(2);
+            for (a, pos) in lits {
+                let before = (ctx.sol, ctx.ids, ctx.lits.clone());
+                let mut all = held.clone();
+                all.push((a, pos));
+                let least = (0u32..32).find(|&x| all.iter().all(|(b, p)| b.test(x) == *p));
+                match ctx.push(a, pos) {
+                    Feas::Sat => {
+                        prop_assert_eq!(ctx.sol[w.index()], least);
+                        // Pop restores, push again to continue.
+                        ctx.pop(w);
+                        prop_assert_eq!((ctx.sol, ctx.ids, ctx.lits.clone()), before);
+                        prop_assert_eq!(ctx.push(a, pos), Feas::Sat);
+                        held.push((a, pos));
+                    }
+                    Feas::Unsat => prop_assert_eq!(least, None),
+                    Feas::Unknown => prop_assert!(false, "budget"),
+                }
+            }
+        }
     }
 }

@@ -20,9 +20,28 @@
 //!   (concrete argument words that reach a given leaf).
 //!
 //! Byte offsets and endianness belong to codegen; nothing here knows them.
+//!
+//! # Decisions worth knowing
+//!
+//! * **16-bit arguments** compare through mask `0xffff`; their orderings
+//!   are `Ge` atoms with that mask (`ld`, `and 0xffff`, `jge`), not
+//!   expansions into masked-equality prefixes. The word solver is exact for
+//!   any mask, so this costs nothing in precision.
+//! * **Normal forms** (see [`Atom::normalize`]) make equivalent single tests
+//!   identical: constant atoms fold, single-bit tests are always stated as
+//!   `(w & b) == b`, the sign-bit test `w >= 0x8000_0000` is `w & 0x8000_0000
+//!   == 0x8000_0000` (a `jset`), and `Ge`'s `k` is the least reachable value.
+//! * **Budgets**: the solver and the path searches count their work and
+//!   answer `Unknown` (never a guess) when it runs out; see [`Budget`]. On
+//!   realistic policies this does not happen; `prune` and
+//!   `reachable_leaves` degrade soundly (keep / include the undecided part).
+//! * **Leaves**: [`Dd::FALSE`] and [`Dd::TRUE`] (`u32::MAX - 1`, `u32::MAX`)
+//!   are reserved for boolean diagrams; callers number their own leaves
+//!   below them.
 
 mod boundary;
 mod dd;
+mod fxhash;
 mod lower;
 pub mod solve;
 

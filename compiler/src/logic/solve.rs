@@ -26,8 +26,8 @@
 //! number of distinct states per bit is small because a literal is
 //! undecided only while `x` copies its constant's prefix.
 
+use super::fxhash::FxSet;
 use super::{Atom, Op};
-use std::collections::HashSet;
 
 /// One literal on a single word: `((x & mask) op k) == positive`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -140,7 +140,7 @@ pub fn solve_word(lits: &[WordLit], budget: u64) -> Solve {
         cons: &cons,
         fm,
         fv,
-        failed: HashSet::new(),
+        failed: FxSet::default(),
         budget,
     };
     let live = Live::full(cons.len());
@@ -216,7 +216,7 @@ struct Search<'a> {
     cons: &'a [Con],
     fm: u32,
     fv: u32,
-    failed: HashSet<(i32, Live)>,
+    failed: FxSet<(i32, Live)>,
     budget: u64,
 }
 

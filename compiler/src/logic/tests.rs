@@ -750,6 +750,19 @@ proptest! {
         check_paths_tight(&dd, p, &domain)?;
     }
 
+    /// One word only, so paths pile many literals onto it.
+    #[test]
+    fn searches_agree_with_brute_force_one_word(
+        ps in proptest::collection::vec(pred_strategy(small_atom_strategy(&DW[..1]).boxed()), 1..7),
+    ) {
+        let mut dd = Dd::new();
+        let n = chain(&mut dd, &ps);
+        let domain = all_small_words(&DW[..1], 32);
+        check_searches_exact(&mut dd, n, &domain)?;
+        let p = dd.prune(n);
+        check_paths_tight(&dd, p, &domain)?;
+    }
+
     /// Three words, masks inside 0xf only: words in 0..16 are exhaustive.
     #[test]
     fn searches_agree_with_brute_force_three_words(
@@ -973,4 +986,48 @@ proptest! {
             Solve::Unknown => prop_assert!(false, "budget ran out"),
         }
     }
+}
+
+#[test]
+fn long_membership_lists_stay_cheap() {
+    // `request in [...]` with many values next to another argument: the
+    // shape of a large ioctl allow list.
+    let req = ArgShape::narrow(32, false, 1);
+    let fd = ArgShape::narrow(32, true, 0);
+    let vals: Vec<u64> = (0..1000u64).map(|i| 0x5400 + 3 * i).collect();
+    let member = Pred::any(vals.iter().map(|&v| lower(&req, &Cmp::Eq(v))));
+    let p = Pred::all([lower(&fd, &Cmp::Ge(0)), member.clone()]);
+    let t0 = std::time::Instant::now();
+    let mut dd = Dd::new();
+    let n = dd.from_pred(&p);
+    let m = dd.from_pred(&member);
+    let not_m = dd.not(m);
+    let t1 = t0.elapsed();
+    // if member { fd >= 0 && member } else { !member }: the retests are
+    // implied on every path.
+    let both = dd.ite(m, n, not_m);
+    let pr = dd.prune(both);
+    let t2 = t0.elapsed();
+    let fd0 = dd.from_pred(&lower(&fd, &Cmp::Ge(0)));
+    let t = dd.tt();
+    let want = dd.ite(m, fd0, t);
+    assert_eq!(pr, want);
+    assert_eq!(dd.reachable_leaves(both), vec![Dd::FALSE, Dd::TRUE]);
+    let t3 = t0.elapsed();
+    let Witness::Found(w) = dd.witness(n, Dd::TRUE) else {
+        panic!("no witness")
+    };
+    assert_eq!(dd.eval(n, &w), Dd::TRUE);
+    let Witness::Found(w) = dd.witness(pr, Dd::FALSE) else {
+        panic!("no witness")
+    };
+    assert_eq!(dd.eval(pr, &w), Dd::FALSE);
+    let t4 = t0.elapsed();
+    eprintln!(
+        "1000-value list: built {t1:?}, pruned {t2:?}, reach {t3:?}, witnesses {t4:?}; {} nodes",
+        dd.size(pr)
+    );
+    // Generous: about 0.1 s in a debug build. Quadratic folding or
+    // memo keys took seconds.
+    assert!(t4 < std::time::Duration::from_secs(5), "{t4:?}");
 }
