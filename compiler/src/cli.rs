@@ -2,7 +2,10 @@
 //! errors or failed tests, 2 usage or I/O errors.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use moat::arch::Arch;
+use moat::codegen;
 use moat::diagnostics::render;
+use moat::driver;
 use moat::sema::{self, Options};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -37,8 +40,76 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Emit {
+    Bpf,
+    #[value(name = "bpf-base64")]
+    BpfBase64,
+    C,
+    Oci,
+    Asm,
+    Dot,
+}
+
+impl Emit {
+    fn extension(self) -> &'static str {
+        match self {
+            Emit::Bpf => "bpf",
+            Emit::BpfBase64 => "b64",
+            Emit::C => "h",
+            Emit::Oci => "json",
+            Emit::Asm => "s",
+            Emit::Dot => "dot",
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Compile a profile to a seccomp filter.
+    Build {
+        file: PathBuf,
+        /// The profile to build (needed when the file defines several).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Narrow the program to these target architectures.
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<String>,
+        /// Output formats (repeatable).
+        #[arg(long = "emit", value_name = "FORMAT", default_value = "bpf")]
+        emit: Vec<Emit>,
+        /// Output file; with several formats, a stem each format extends; `-` for standard output.
+        #[arg(short = 'o', long = "output", value_name = "OUT")]
+        output: Option<PathBuf>,
+        /// Print program length, executed instructions and cacheable allows.
+        #[arg(long)]
+        stats: bool,
+        /// Do not run the file's test blocks.
+        #[arg(long)]
+        no_test: bool,
+    },
+    /// Run the test blocks of policies on their compiled filters.
+    Test {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show which action and rule decide one call.
+    Explain {
+        file: PathBuf,
+        /// The call, as in a test block: 'openat(AT_FDCWD, 0, O_RDONLY)'.
+        call: String,
+        #[arg(long)]
+        profile: Option<String>,
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<String>,
+    },
+    /// List a seccomp cBPF blob (ours or anyone's).
+    Disasm {
+        blob: PathBuf,
+        /// Architecture the blob runs on: names syscalls, picks the byte order.
+        #[arg(long = "arch", default_value = "x86_64")]
+        arch: String,
+    },
     /// Check policies and print diagnostics (no output files).
     Check {
         #[arg(required = true)]
@@ -70,6 +141,33 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check { files, format } => check(&files, format, &options, color),
+        Command::Build {
+            file,
+            profile,
+            arches,
+            emit,
+            output,
+            stats,
+            no_test,
+        } => build(
+            &file,
+            profile.as_deref(),
+            &arches,
+            &emit,
+            output.as_deref(),
+            stats,
+            no_test,
+            &options,
+            color,
+        ),
+        Command::Test { files } => test(&files, &options, color),
+        Command::Explain {
+            file,
+            call,
+            profile,
+            arches,
+        } => explain(&file, &call, profile.as_deref(), &arches, &options, color),
+        Command::Disasm { blob, arch } => disasm(&blob, &arch),
     }
 }
 
@@ -109,4 +207,442 @@ fn check(files: &[PathBuf], format: Format, options: &Options, color: bool) -> i
         );
     }
     status
+}
+
+/// Checks a file and prints its diagnostics; `None` when it cannot be built.
+fn load(file: &std::path::Path, options: &Options, color: bool) -> Result<sema::Analysis, i32> {
+    let analysis = sema::analyze_path(file, options).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
+    let text = render::render_all(&analysis.diagnostics, &analysis.sources, color);
+    let _ = std::io::stderr().write_all(text.as_bytes());
+    if analysis.has_errors() {
+        return Err(1);
+    }
+    Ok(analysis)
+}
+
+fn parse_arches(names: &[String]) -> Result<Vec<Arch>, i32> {
+    names
+        .iter()
+        .map(|n| {
+            Arch::from_name(n).ok_or_else(|| {
+                let all: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+                eprintln!(
+                    "error: unknown architecture `{n}` (known: {})",
+                    all.join(", ")
+                );
+                2
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    file: &std::path::Path,
+    profile: Option<&str>,
+    arches: &[String],
+    emit: &[Emit],
+    output: Option<&std::path::Path>,
+    stats: bool,
+    no_test: bool,
+    options: &Options,
+    color: bool,
+) -> i32 {
+    let analysis = match load(file, options, color) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let requested = match parse_arches(arches) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let profile = match driver::select_profile(&analysis, profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let arches = match driver::build_arches(profile, &requested) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let program = match driver::compile(profile, &arches) {
+        Ok(p) => p,
+        Err(d) => {
+            eprint!("{}", render::render(&d, &analysis.sources, color));
+            return 1;
+        }
+    };
+    if !no_test {
+        match report_tests(&analysis, color) {
+            Ok(0) => {}
+            Ok(_) => return 1,
+            Err(code) => return code,
+        }
+    }
+    let mut emit: Vec<Emit> = emit.to_vec();
+    emit.dedup();
+    let source = file.display().to_string();
+    let mut outputs: Vec<(Emit, Vec<u8>)> = Vec::new();
+    for e in &emit {
+        let bytes = match e {
+            Emit::Bpf => program.to_blob(),
+            Emit::BpfBase64 => (codegen::base64(&program.to_blob()) + "\n").into_bytes(),
+            Emit::C => codegen::c::header(&program, &profile.name, &source).into_bytes(),
+            Emit::Asm => codegen::listing::listing(&program, &profile.name).into_bytes(),
+            Emit::Dot => codegen::dot::dot(&program, &profile.name).into_bytes(),
+            Emit::Oci => match moat::oci::export(profile, &arches) {
+                Ok(json) => json.into_bytes(),
+                Err(ds) => {
+                    let text = render::render_all(&ds, &analysis.sources, color);
+                    let _ = std::io::stderr().write_all(text.as_bytes());
+                    return 1;
+                }
+            },
+        };
+        outputs.push((*e, bytes));
+    }
+    if stats {
+        print_stats(profile, &program);
+    }
+    write_outputs(file, output, &outputs)
+}
+
+/// Writes every output whole or not at all: each goes to a temporary file
+/// beside its destination and is renamed into place only when all are ready.
+fn write_outputs(
+    file: &std::path::Path,
+    output: Option<&std::path::Path>,
+    outputs: &[(Emit, Vec<u8>)],
+) -> i32 {
+    if output == Some(std::path::Path::new("-")) {
+        if outputs.len() != 1 {
+            eprintln!(
+                "error: `-o -` writes one format; {} were requested",
+                outputs.len()
+            );
+            return 2;
+        }
+        let mut out = std::io::stdout().lock();
+        if out
+            .write_all(&outputs[0].1)
+            .and_then(|_| out.flush())
+            .is_err()
+        {
+            return 2;
+        }
+        return 0;
+    }
+    let stem: PathBuf = match output {
+        Some(o) => o.to_path_buf(),
+        None => file.with_extension(""),
+    };
+    let single_named = output.is_some() && outputs.len() == 1;
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (e, bytes) in outputs {
+        let dest = if single_named {
+            stem.clone()
+        } else {
+            let mut s = stem.clone().into_os_string();
+            s.push(".");
+            s.push(e.extension());
+            PathBuf::from(s)
+        };
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let tmp = dir.join(format!(
+            ".{}.moat-tmp-{}",
+            dest.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            std::process::id()
+        ));
+        if let Err(err) = std::fs::write(&tmp, bytes) {
+            eprintln!("error: cannot write {}: {err}", dest.display());
+            let _ = std::fs::remove_file(&tmp);
+            for (t, _) in &staged {
+                let _ = std::fs::remove_file(t);
+            }
+            return 2;
+        }
+        staged.push((tmp, dest));
+    }
+    for (tmp, dest) in &staged {
+        if let Err(err) = std::fs::rename(tmp, dest) {
+            eprintln!("error: cannot write {}: {err}", dest.display());
+            for (t, _) in &staged {
+                let _ = std::fs::remove_file(t);
+            }
+            return 2;
+        }
+    }
+    0
+}
+
+fn print_stats(profile: &moat::sema::CheckedProfile, program: &codegen::Program) {
+    println!(
+        "profile {}: {} instructions",
+        profile.name,
+        program.insns.len()
+    );
+    for s in driver::stats(profile, program) {
+        let fmt = |v: Option<(usize, f64, usize)>| match v {
+            Some((min, mean, max)) => format!("min {min} / mean {mean:.1} / max {max}"),
+            None => "none".to_string(),
+        };
+        println!(
+            "  {:<8} allowed: {}; other: {}; cacheable: {}/{}",
+            s.arch.name(),
+            fmt(s.allowed),
+            fmt(s.other),
+            s.cacheable_allows,
+            s.unconditional_allows
+        );
+    }
+}
+
+/// Runs the test blocks; prints failures with their spans. Ok(failures).
+fn report_tests(analysis: &sema::Analysis, color: bool) -> Result<usize, i32> {
+    let results = match driver::run_tests(analysis) {
+        Ok(r) => r,
+        Err(d) => {
+            eprint!("{}", render::render(&d, &analysis.sources, color));
+            return Err(1);
+        }
+    };
+    let mut failed = 0;
+    for r in &results {
+        if r.passed() {
+            continue;
+        }
+        failed += 1;
+        let arch = Some(r.case.arch);
+        let mut d = moat::diagnostics::Diagnostic::new(
+            moat::diagnostics::codes::BAD_TEST_CASE,
+            r.case.span,
+            format!("test failed on {}: `{}`", r.case.arch.name(), r.case.text),
+        )
+        .with_label(format!(
+            "expected {}, the filter returns {}",
+            r.case.expect.describe(arch),
+            r.got.describe(arch)
+        ));
+        if r.got != r.reference {
+            d = d.with_note(format!(
+                "moat bug: the reference semantics say {}; please report it",
+                r.reference.describe(arch)
+            ));
+        }
+        eprint!("{}", render::render(&d, &analysis.sources, color));
+    }
+    if !results.is_empty() {
+        eprintln!(
+            "tests: {} passed, {} failed",
+            results.len() - failed,
+            failed
+        );
+    }
+    Ok(failed)
+}
+
+fn test(files: &[PathBuf], options: &Options, color: bool) -> i32 {
+    let mut status = 0;
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for f in files {
+        let analysis = match load(f, options, color) {
+            Ok(a) => a,
+            Err(code) => {
+                status = status.max(code);
+                continue;
+            }
+        };
+        let results = match driver::run_tests(&analysis) {
+            Ok(r) => r,
+            Err(d) => {
+                eprint!("{}", render::render(&d, &analysis.sources, color));
+                status = status.max(1);
+                continue;
+            }
+        };
+        match report_tests(&analysis, color) {
+            Ok(n) => {
+                failed += n;
+                passed += results.len() - n;
+                if n > 0 {
+                    status = status.max(1);
+                }
+            }
+            Err(code) => status = status.max(code),
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    status
+}
+
+fn explain(
+    file: &std::path::Path,
+    call: &str,
+    profile: Option<&str>,
+    arches: &[String],
+    options: &Options,
+    color: bool,
+) -> i32 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            return 2;
+        }
+    };
+    // Resolve the profile first, then check the call as a test expectation
+    // appended to the file, so constants resolve in the file's own scope.
+    let first = match load(file, options, color) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let prof = match driver::select_profile(&first, profile) {
+        Ok(p) => p.name.clone(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let requested = match parse_arches(arches) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let combined = format!("{text}\ntest {prof} {{ {call} => allow }}\n");
+    let analysis =
+        sema::analyze_source(&file.display().to_string(), Some(file), &combined, options);
+    if analysis.has_errors() {
+        let text = render::render_all(&analysis.diagnostics, &analysis.sources, color);
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        return 1;
+    }
+    let Some(p) = analysis.profile(&prof) else {
+        return 2;
+    };
+    let Some(t) = analysis.tests.last() else {
+        return 2;
+    };
+    let results = match driver::run_tests(&sema::Analysis {
+        sources: analysis.sources.clone(),
+        modules: Vec::new(),
+        root: analysis.root,
+        diagnostics: Vec::new(),
+        profiles: analysis.profiles.clone(),
+        tests: vec![t.clone()],
+    }) {
+        Ok(r) => r,
+        Err(d) => {
+            eprint!("{}", render::render(&d, &analysis.sources, color));
+            return 1;
+        }
+    };
+    for r in results {
+        if !requested.is_empty() && !requested.contains(&r.case.arch) {
+            continue;
+        }
+        let arch = r.case.arch;
+        let data = moat::bpf::SeccompData {
+            nr: r.case.nr,
+            arch: arch.audit_arch(),
+            instruction_pointer: 0,
+            args: r.case.args,
+        };
+        let why = match moat::ir::reference::deciding_rule(p, &data) {
+            Some((li, ri)) => {
+                let layer = &p.layers[li];
+                let rule = &layer.rules[ri];
+                let src = analysis.sources.get(rule.span.file);
+                let line = src.line_col_utf8(rule.span.start as usize).line + 1;
+                let snippet = src.text[rule.span.range()]
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                let from = if li == 0 {
+                    String::new()
+                } else {
+                    format!(" (inherited from `{}`)", layer.name)
+                };
+                format!("rule at {}:{line}{from}: {snippet}", src.name)
+            }
+            None => "no rule matches: the profile's default".to_string(),
+        };
+        println!(
+            "{:<8} {}(nr {:#x}) => {}   [{why}]",
+            arch.name(),
+            r.case.syscall,
+            r.case.nr,
+            r.got.describe(Some(arch))
+        );
+        if r.got != r.reference {
+            println!(
+                "         moat bug: the reference semantics say {}",
+                r.reference.describe(Some(arch))
+            );
+        }
+    }
+    0
+}
+
+fn disasm(blob: &std::path::Path, arch: &str) -> i32 {
+    let Some(arch) = Arch::from_name(arch) else {
+        eprintln!("error: unknown architecture `{arch}`");
+        return 2;
+    };
+    let bytes = match std::fs::read(blob) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", blob.display());
+            return 2;
+        }
+    };
+    let insns = match moat::emu::decode_blob(&bytes, arch.endian()) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {}: {e}", blob.display());
+            return 2;
+        }
+    };
+    if let Err(e) = moat::emu::validate(&insns) {
+        eprintln!("warning: the kernel would reject this program: {e}");
+    }
+    let mut out = String::new();
+    for (pc, insn) in insns.iter().enumerate() {
+        let text = moat::emu::disasm_insn(insn, pc);
+        // Name syscall numbers compared right after `ld [0]`.
+        let mut note = String::new();
+        if insn.code & 0x07 == moat::bpf::BPF_JMP && insn.code & 0xf0 != moat::bpf::BPF_JA {
+            if let Some(s) = arch.syscall_by_nr(insn.k) {
+                if loads_nr_before(&insns, pc) {
+                    note = format!(" ; {}", s.name);
+                }
+            }
+        }
+        out.push_str(&format!("{text}{note}\n"));
+    }
+    print!("{out}");
+    0
+}
+
+/// Whether the accumulator holds `nr` at `pc` on the straight-line path.
+fn loads_nr_before(insns: &[moat::bpf::Insn], pc: usize) -> bool {
+    insns[..pc]
+        .iter()
+        .rev()
+        .find(|i| i.code & 0x07 == moat::bpf::BPF_LD || i.code & 0x07 == moat::bpf::BPF_ALU)
+        .is_some_and(|i| {
+            i.code == moat::bpf::BPF_LD | moat::bpf::BPF_W | moat::bpf::BPF_ABS && i.k == 0
+        })
 }

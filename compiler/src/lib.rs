@@ -5,10 +5,13 @@
 
 pub mod arch;
 pub mod bpf;
+pub mod codegen;
 pub mod diagnostics;
+pub mod driver;
 pub mod emu;
 pub mod ir;
 pub mod logic;
+pub mod oci;
 pub mod sema;
 pub mod source;
 pub mod stdlib;

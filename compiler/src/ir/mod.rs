@@ -16,6 +16,8 @@ pub struct ArchPolicy {
     pub arch: Arch,
     pub default: Act,
     pub unknown: Act,
+    pub default_node: NodeId,
+    pub unknown_node: NodeId,
     /// Every number the table names, with its decision diagram (leaves are
     /// indices into `Policy::actions`).
     pub syscalls: BTreeMap<u32, NodeId>,
@@ -28,6 +30,7 @@ pub struct Policy {
     pub actions: Vec<Act>,
     pub arches: Vec<ArchPolicy>,
     pub bad_arch: Act,
+    pub bad_arch_node: NodeId,
     pub flags: u32,
 }
 
@@ -51,12 +54,15 @@ impl Policy {
 /// Lowers a checked profile for the given architectures (a subset of its
 /// targets, in the profile's order).
 pub fn lower(profile: &CheckedProfile, arches: &[Arch]) -> Policy {
+    let mut dd = Dd::new();
+    let bad_arch_node = dd.leaf(0);
     let mut policy = Policy {
-        dd: Dd::new(),
-        actions: Vec::new(),
+        dd,
+        actions: vec![profile.settings.bad_arch],
         arches: Vec::new(),
         bad_arch: profile.settings.bad_arch,
-        flags: profile.settings.flags,
+        bad_arch_node,
+        flags: implied_flags(profile),
     };
     for &arch in arches {
         let default = profile.settings.default[&arch];
@@ -84,7 +90,7 @@ pub fn lower(profile: &CheckedProfile, arches: &[Arch]) -> Policy {
                 }
                 // Weakest first; ties in kind resolved towards the lower
                 // data value (only reachable when sema reported a conflict).
-                matches.sort_by(|a, b| b.0.cmp(&a.0));
+                matches.sort_by_key(|m| std::cmp::Reverse(m.0));
                 let mut layer_node: Option<NodeId> = None;
                 let below = node;
                 for (act, pred) in &matches {
@@ -95,14 +101,46 @@ pub fn lower(profile: &CheckedProfile, arches: &[Arch]) -> Policy {
                 }
                 node = layer_node.expect("non-empty");
             }
+            // Paths no input can take would only cost instructions.
+            let node = policy.dd.prune(node);
             syscalls.insert(sc.nr, node);
         }
+        let default_node = policy.leaf_of(default);
+        let unknown_node = policy.leaf_of(unknown);
         policy.arches.push(ArchPolicy {
             arch,
             default,
             unknown,
+            default_node,
+            unknown_node,
             syscalls,
         });
     }
     policy
+}
+
+/// The profile's flags plus those the kernel requires with them: a filter
+/// that returns USER_NOTIF needs a listener, and TSYNC together with a
+/// listener needs TSYNC_ESRCH.
+pub fn implied_flags(profile: &CheckedProfile) -> u32 {
+    use crate::bpf::*;
+    let mut flags = profile.settings.flags;
+    let notifies = profile.layers.iter().flat_map(|l| &l.rules).any(|r| {
+        r.per_arch
+            .values()
+            .any(|a| a.action.kind == crate::syntax::ast::ActionKind::Notify)
+    }) || profile
+        .settings
+        .default
+        .values()
+        .chain(profile.settings.unknown.values())
+        .chain(std::iter::once(&profile.settings.bad_arch))
+        .any(|a| a.kind == crate::syntax::ast::ActionKind::Notify);
+    if notifies {
+        flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        if flags & SECCOMP_FILTER_FLAG_TSYNC != 0 {
+            flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+    }
+    flags
 }
