@@ -87,6 +87,10 @@ enum Command {
         /// Do not run the file's test blocks.
         #[arg(long)]
         no_test: bool,
+        /// Syscall frequencies (`name count` lines, e.g. from `strace -c`):
+        /// frequent calls get the shortest paths.
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
     },
     /// Run the test blocks of policies on their compiled filters.
     Test {
@@ -149,14 +153,18 @@ pub fn main() -> i32 {
             output,
             stats,
             no_test,
+            weights,
         } => build(
             &file,
-            profile.as_deref(),
-            &arches,
-            &emit,
-            output.as_deref(),
-            stats,
-            no_test,
+            &BuildArgs {
+                profile: profile.as_deref(),
+                arches: &arches,
+                emit: &emit,
+                output: output.as_deref(),
+                stats,
+                no_test,
+                weights: weights.as_deref(),
+            },
             &options,
             color,
         ),
@@ -239,18 +247,38 @@ fn parse_arches(names: &[String]) -> Result<Vec<Arch>, i32> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build(
-    file: &std::path::Path,
-    profile: Option<&str>,
-    arches: &[String],
-    emit: &[Emit],
-    output: Option<&std::path::Path>,
+struct BuildArgs<'a> {
+    profile: Option<&'a str>,
+    arches: &'a [String],
+    emit: &'a [Emit],
+    output: Option<&'a std::path::Path>,
     stats: bool,
     no_test: bool,
-    options: &Options,
-    color: bool,
-) -> i32 {
+    weights: Option<&'a std::path::Path>,
+}
+
+fn build(file: &std::path::Path, args: &BuildArgs, options: &Options, color: bool) -> i32 {
+    let BuildArgs {
+        profile,
+        arches,
+        emit,
+        output,
+        stats,
+        no_test,
+        weights,
+    } = *args;
+    let weights = match weights.map(|w| {
+        std::fs::read_to_string(w)
+            .map_err(|e| (w, e.to_string()))
+            .and_then(|t| codegen::Weights::parse(&t).map_err(|e| (w, e)))
+    }) {
+        None => None,
+        Some(Ok(w)) => Some(w),
+        Some(Err((w, e))) => {
+            eprintln!("error: {}: {e}", w.display());
+            return 2;
+        }
+    };
     let analysis = match load(file, options, color) {
         Ok(a) => a,
         Err(code) => return code,
@@ -273,7 +301,7 @@ fn build(
             return 2;
         }
     };
-    let program = match driver::compile(profile, &arches) {
+    let program = match driver::compile_with(profile, &arches, weights.as_ref()) {
         Ok(p) => p,
         Err(d) => {
             eprint!("{}", render::render(&d, &analysis.sources, color));

@@ -95,8 +95,17 @@ pub fn build_arches(profile: &CheckedProfile, requested: &[Arch]) -> Result<Vec<
 
 /// Compiles a checked profile for the given architectures (one byte order).
 pub fn compile(profile: &CheckedProfile, arches: &[Arch]) -> Result<Program, Diagnostic> {
+    compile_with(profile, arches, None)
+}
+
+/// `compile` with syscall frequencies shaping the search.
+pub fn compile_with(
+    profile: &CheckedProfile,
+    arches: &[Arch],
+    weights: Option<&codegen::Weights>,
+) -> Result<Program, Diagnostic> {
     let policy = crate::ir::lower(profile, arches);
-    codegen::generate(&policy).map_err(|e| {
+    codegen::generate_with(&policy, weights).map_err(|e| {
         Diagnostic::new(
             codes::TOO_LARGE,
             profile.name_span,

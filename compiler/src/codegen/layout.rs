@@ -61,7 +61,11 @@ struct Range {
     node: NodeId,
 }
 
-pub(super) fn layout(policy: &Policy, endian: Endian) -> Vec<Block> {
+pub(super) fn layout(
+    policy: &Policy,
+    endian: Endian,
+    weights: Option<&super::Weights>,
+) -> Vec<Block> {
     // Architectures by audit value, in the profile's order.
     let mut groups: Vec<(u32, Vec<&ArchPolicy>)> = Vec::new();
     for ap in &policy.arches {
@@ -76,9 +80,10 @@ pub(super) fn layout(policy: &Policy, endian: Endian) -> Vec<Block> {
     let mut group_entry = Vec::new();
     for (_, members) in &groups {
         let ranges = ranges_for(policy, members);
+        let weight = range_weights(&ranges, members, weights);
         let entry = search.len();
         group_entry.push(entry);
-        build_search(&ranges, &mut search, true, members);
+        build_search(&ranges, &weight, &mut search, members);
     }
 
     // Every diagram node reachable from a search outcome, parents first
@@ -185,43 +190,80 @@ pub(super) fn layout(policy: &Policy, endian: Endian) -> Vec<Block> {
         b.exit_note = s.note.clone();
         blocks.push(b);
     }
-    // Argument tests.
+    // Argument tests. A block may skip its load when every way into it
+    // comes from a test of the same word that left the accumulator
+    // unmasked (`jeq`/`jge`/`jset` do not change it; `and` does).
+    let mut leaves_word: BTreeMap<NodeId, Option<Word>> = BTreeMap::new();
+    let mut preds: BTreeMap<NodeId, Vec<Option<Word>>> = BTreeMap::new();
+    for s in &search {
+        let targets = match s.step {
+            Step::Ge { hi, lo, .. } => vec![hi, lo],
+            Step::Go(t) => vec![t],
+        };
+        for t in targets {
+            if let Target::Node(n) = t {
+                preds.entry(n).or_default().push(None);
+            }
+        }
+    }
+    for n in &tests {
+        let NodeView::Test { atom, hi, lo } = policy.dd.node(*n) else {
+            unreachable!()
+        };
+        let keeps_word = atom.mask == u32::MAX || jset_form(atom.op, atom.mask, atom.k).is_some();
+        let after = keeps_word.then_some(atom.word);
+        leaves_word.insert(*n, after);
+        for child in [hi, lo] {
+            preds.entry(child).or_default().push(after);
+        }
+    }
     for n in &tests {
         let NodeView::Test { atom, hi, lo } = policy.dd.node(*n) else {
             unreachable!()
         };
         let mut b = Block::default();
-        let offset = word_offset(atom.word, endian);
-        b.insns.push((
-            Insn::stmt(BPF_LD | BPF_W | BPF_ABS, offset),
-            word_name(atom.word),
-        ));
-        let full = atom.mask == u32::MAX;
+        let loaded = preds
+            .get(n)
+            .is_some_and(|p| !p.is_empty() && p.iter().all(|w| *w == Some(atom.word)));
+        if !loaded {
+            b.insns.push((
+                Insn::stmt(BPF_LD | BPF_W | BPF_ABS, word_offset(atom.word, endian)),
+                word_name(atom.word),
+            ));
+        }
         let note = describe_atom(atom.word, atom.mask, atom.op, atom.k);
-        b.exit = Some(if atom.op == Op::Eq && atom.k == 0 && !full {
-            // (w & m) == 0 is `jset m` with the branches swapped.
-            Exit::Cond {
+        b.exit = Some(match jset_form(atom.op, atom.mask, atom.k) {
+            // (w & m) == 0: jset m with the branches swapped.
+            Some(false) => Exit::Cond {
                 code: BPF_JMP | BPF_JSET | BPF_K,
                 k: atom.mask,
                 jt: node_label[&lo],
                 jf: node_label[&hi],
-            }
-        } else {
-            if !full {
-                b.insns.push((
-                    Insn::stmt(BPF_ALU | BPF_AND | BPF_K, atom.mask),
-                    String::new(),
-                ));
-            }
-            let code = match atom.op {
-                Op::Eq => BPF_JMP | BPF_JEQ | BPF_K,
-                Op::Ge => BPF_JMP | BPF_JGE | BPF_K,
-            };
-            Exit::Cond {
-                code,
-                k: atom.k,
+            },
+            // (w & b) == b for a single bit b: jset b.
+            Some(true) => Exit::Cond {
+                code: BPF_JMP | BPF_JSET | BPF_K,
+                k: atom.mask,
                 jt: node_label[&hi],
                 jf: node_label[&lo],
+            },
+            None => {
+                if atom.mask != u32::MAX {
+                    b.insns.push((
+                        Insn::stmt(BPF_ALU | BPF_AND | BPF_K, atom.mask),
+                        String::new(),
+                    ));
+                }
+                let code = match atom.op {
+                    Op::Eq => BPF_JMP | BPF_JEQ | BPF_K,
+                    Op::Ge => BPF_JMP | BPF_JGE | BPF_K,
+                };
+                Exit::Cond {
+                    code,
+                    k: atom.k,
+                    jt: node_label[&hi],
+                    jf: node_label[&lo],
+                }
             }
         });
         b.exit_note = note;
@@ -318,42 +360,124 @@ fn ranges_for(policy: &Policy, members: &[&ArchPolicy]) -> Vec<Range> {
     merged
 }
 
-/// A balanced search over `ranges`, appended in preorder so every jump
-/// goes forward.
+/// The search over `ranges`, appended in preorder so every jump goes
+/// forward. The tree minimises the expected number of comparisons, each
+/// range weighted by how often its numbers are called (`weight`): an
+/// optimal alphabetic tree, built with Knuth's O(n²) dynamic program.
 fn build_search(
     ranges: &[Range],
+    weight: &[f64],
     out: &mut Vec<SearchBlock>,
+    members: &[&ArchPolicy],
+) {
+    let n = ranges.len();
+    if n == 1 {
+        // A single outcome for the whole architecture still needs a block
+        // to jump to from the dispatch.
+        out.push(SearchBlock {
+            load_nr: true,
+            step: Step::Go(Target::Node(ranges[0].node)),
+            note: String::new(),
+        });
+        return;
+    }
+    let root = optimal_roots(weight);
+    emit_search(ranges, &root, 0, n - 1, true, out, members);
+}
+
+/// `root[i][j]` = where the optimal tree over ranges i..=j splits (the
+/// first range of its right side).
+fn optimal_roots(weight: &[f64]) -> Vec<Vec<usize>> {
+    let n = weight.len();
+    let mut prefix = vec![0.0; n + 1];
+    for i in 0..n {
+        prefix[i + 1] = prefix[i] + weight[i];
+    }
+    let w = |i: usize, j: usize| prefix[j + 1] - prefix[i];
+    let mut cost = vec![vec![0.0f64; n]; n];
+    let mut root = vec![vec![0usize; n]; n];
+    for len in 2..=n {
+        for i in 0..=n - len {
+            let j = i + len - 1;
+            // Knuth: the best split lies between the neighbours' best splits.
+            let (lo, hi) = if len == 2 {
+                (i + 1, j)
+            } else {
+                (root[i][j - 1].max(i + 1), root[i + 1][j].min(j))
+            };
+            let mut best = (f64::INFINITY, lo);
+            for k in lo..=hi.max(lo) {
+                let c = cost[i][k - 1] + cost[k][j];
+                // Ties go to the most balanced split, which keeps the
+                // longest path short.
+                let balance = (2 * k).abs_diff(i + j + 1);
+                let better = c < best.0 - 1e-9
+                    || ((c - best.0).abs() <= 1e-9 && balance < (2 * best.1).abs_diff(i + j + 1));
+                if better {
+                    best = (c, k);
+                }
+            }
+            cost[i][j] = best.0 + w(i, j);
+            root[i][j] = best.1;
+        }
+    }
+    root
+}
+
+fn emit_search(
+    ranges: &[Range],
+    root: &[Vec<usize>],
+    i: usize,
+    j: usize,
     load_nr: bool,
+    out: &mut Vec<SearchBlock>,
     members: &[&ArchPolicy],
 ) -> Target {
-    if ranges.len() == 1 {
-        if load_nr {
-            // A single outcome for the whole architecture still needs a block
-            // to jump to from the dispatch.
-            out.push(SearchBlock {
-                load_nr: false,
-                step: Step::Go(Target::Node(ranges[0].node)),
-                note: String::new(),
-            });
-            return Target::Search(out.len() - 1);
-        }
-        return Target::Node(ranges[0].node);
+    if i == j {
+        return Target::Node(ranges[i].node);
     }
-    let mid = ranges.len() / 2;
+    let k = root[i][j];
     let me = out.len();
     out.push(SearchBlock {
         load_nr,
         step: Step::Go(Target::Search(0)),
-        note: range_note(ranges[mid].lo, members),
+        note: range_note(ranges[k].lo, members),
     });
-    let lo = build_search(&ranges[..mid], out, false, members);
-    let hi = build_search(&ranges[mid..], out, false, members);
+    let lo = emit_search(ranges, root, i, k - 1, false, out, members);
+    let hi = emit_search(ranges, root, k, j, false, out, members);
     out[me].step = Step::Ge {
-        k: ranges[mid].lo,
+        k: ranges[k].lo,
         hi,
         lo,
     };
     Target::Search(me)
+}
+
+/// How often the numbers of a range are expected to be called: the
+/// weights file's counts when given, else one per named syscall. Numbers
+/// no table names weigh little but not nothing, so they stay reachable in
+/// a few steps.
+fn range_weights(
+    ranges: &[Range],
+    members: &[&ArchPolicy],
+    weights: Option<&super::Weights>,
+) -> Vec<f64> {
+    ranges
+        .iter()
+        .map(|r| {
+            let mut w = 0.01;
+            for m in members {
+                for (&nr, _) in m.syscalls.range(r.lo..=r.hi) {
+                    let name = m.arch.syscall_by_nr(nr).map(|s| s.name).unwrap_or("");
+                    w += match weights {
+                        Some(ws) => 1.0 + ws.count(name),
+                        None => 1.0,
+                    };
+                }
+            }
+            w
+        })
+        .collect()
 }
 
 fn range_note(k: u32, members: &[&ArchPolicy]) -> String {
@@ -394,4 +518,16 @@ fn describe_atom(w: Word, mask: u32, op: Op, k: u32) -> String {
         Op::Eq => format!("{lhs} == {k:#x}"),
         Op::Ge => format!("{lhs} >= {k:#x}"),
     }
+}
+
+/// Whether a masked test is one `jset`: `Some(false)` for `(w & m) == 0`
+/// (taken when it fails), `Some(true)` for a single bit `(w & b) == b`.
+fn jset_form(op: Op, mask: u32, k: u32) -> Option<bool> {
+    if op != Op::Eq || mask == u32::MAX {
+        return None;
+    }
+    if k == 0 {
+        return Some(false);
+    }
+    (mask.count_ones() == 1 && k == mask).then_some(true)
 }
