@@ -120,6 +120,16 @@ enum Command {
         files: Vec<PathBuf>,
         #[arg(long, default_value = "text")]
         format: Format,
+        /// Also prove each profile allows nothing BASE denies (FILE[:PROFILE] or std::module::profile).
+        #[arg(long, value_name = "BASE")]
+        subset_of: Option<String>,
+    },
+    /// Show which calls change action between two policies (FILE[:PROFILE] or std::module::profile).
+    Diff {
+        a: String,
+        b: String,
+        #[arg(long = "arch", value_name = "ARCH")]
+        arches: Vec<String>,
     },
 }
 
@@ -144,7 +154,18 @@ pub fn main() -> i32 {
         use_env_path: true,
     };
     match cli.command {
-        Command::Check { files, format } => check(&files, format, &options, color),
+        Command::Check {
+            files,
+            format,
+            subset_of,
+        } => {
+            let status = check(&files, format, &options, color);
+            match (status, subset_of) {
+                (0, Some(base)) => subset(&files, &base, &options, color),
+                (s, _) => s,
+            }
+        }
+        Command::Diff { a, b, arches } => diff(&a, &b, &arches, &options, color),
         Command::Build {
             file,
             profile,
@@ -673,4 +694,176 @@ fn loads_nr_before(insns: &[moat::bpf::Insn], pc: usize) -> bool {
         .is_some_and(|i| {
             i.code == moat::bpf::BPF_LD | moat::bpf::BPF_W | moat::bpf::BPF_ABS && i.k == 0
         })
+}
+
+/// A profile named on the command line: `FILE`, `FILE:PROFILE`, or a
+/// stdlib profile `std::module::profile`.
+fn load_profile(
+    spec: &str,
+    options: &Options,
+    color: bool,
+) -> Result<(sema::Analysis, String), i32> {
+    if let Some(rest) = spec.strip_prefix("std::") {
+        if !std::path::Path::new(spec).exists() {
+            let mut parts = rest.splitn(2, "::");
+            let (module, name) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or("default"),
+            );
+            let src = format!("use std::{module}\nprofile {name} extends {module}::{name} {{}}\n");
+            let analysis = sema::analyze_source(spec, None, &src, options);
+            if analysis.has_errors() {
+                let text = render::render_all(&analysis.diagnostics, &analysis.sources, color);
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                return Err(2);
+            }
+            return Ok((analysis, name.to_string()));
+        }
+    }
+    let (file, profile) = match spec.rsplit_once(':') {
+        Some((f, p)) if !std::path::Path::new(spec).exists() && !p.contains('/') => (f, Some(p)),
+        _ => (spec, None),
+    };
+    let analysis = load(std::path::Path::new(file), options, color)?;
+    let name = driver::select_profile(&analysis, profile)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            2
+        })?
+        .name
+        .clone();
+    Ok((analysis, name))
+}
+
+fn print_difference(d: &moat::diff::Difference, label_a: &str, label_b: &str) {
+    let arch = Some(d.arch);
+    let what = match d.syscall {
+        Some(s) => s.to_string(),
+        None if d.nr == u32::MAX => "skipped calls (nr = -1)".to_string(),
+        None => format!("numbers no table names (e.g. {:#x})", d.nr),
+    };
+    println!(
+        "{:<8} {what}: {label_a} {} → {label_b} {}",
+        d.arch.name(),
+        d.a.describe(arch),
+        d.b.describe(arch)
+    );
+    if d.syscall.is_some() {
+        if d.unconditional {
+            println!("         for every argument value");
+        } else {
+            for r in &d.region {
+                println!("         when {r}");
+            }
+            println!("         e.g. {}", moat::diff::format_call(d));
+        }
+    }
+}
+
+fn diff(a: &str, b: &str, arches: &[String], options: &Options, color: bool) -> i32 {
+    let (aa, na) = match load_profile(a, options, color) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let (ab, nb) = match load_profile(b, options, color) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let requested = match parse_arches(arches) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let (pa, pb) = (
+        aa.profile(&na).expect("selected"),
+        ab.profile(&nb).expect("selected"),
+    );
+    let common = moat::diff::common_arches(pa, pb, &requested);
+    for t in pa
+        .settings
+        .targets
+        .iter()
+        .filter(|t| !pb.settings.targets.contains(t))
+    {
+        println!("{:<8} only {a} covers it", t.name());
+    }
+    for t in pb
+        .settings
+        .targets
+        .iter()
+        .filter(|t| !pa.settings.targets.contains(t))
+    {
+        println!("{:<8} only {b} covers it", t.name());
+    }
+    let diffs = moat::diff::diff(pa, pb, &common);
+    for d in &diffs {
+        print_difference(d, "A", "B");
+    }
+    let targets_differ = pa.settings.targets != pb.settings.targets;
+    if diffs.is_empty() && !targets_differ && pa.settings.bad_arch == pb.settings.bad_arch {
+        println!("no differences");
+        0
+    } else {
+        if pa.settings.bad_arch != pb.settings.bad_arch {
+            println!(
+                "bad_arch: A {} → B {}",
+                pa.settings.bad_arch, pb.settings.bad_arch
+            );
+        }
+        1
+    }
+}
+
+fn subset(files: &[PathBuf], base: &str, options: &Options, color: bool) -> i32 {
+    let (ab, nb) = match load_profile(base, options, color) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let pb = ab.profile(&nb).expect("selected");
+    let mut status = 0;
+    for f in files {
+        let analysis = match load(f, options, color) {
+            Ok(a) => a,
+            Err(c) => return c,
+        };
+        for p in &analysis.profiles {
+            let common = moat::diff::common_arches(p, pb, &[]);
+            let looser = moat::diff::looser_than(p, pb, &common);
+            let uncovered: Vec<&str> = p
+                .settings
+                .targets
+                .iter()
+                .filter(|t| !pb.settings.targets.contains(t))
+                .map(|t| t.name())
+                .collect();
+            if looser.is_empty() && uncovered.is_empty() {
+                println!(
+                    "{}: `{}` allows nothing `{base}` denies",
+                    f.display(),
+                    p.name
+                );
+                continue;
+            }
+            status = 1;
+            if !uncovered.is_empty() {
+                println!(
+                    "{}: `{}` covers {} which `{base}` does not",
+                    f.display(),
+                    p.name,
+                    uncovered.join(", ")
+                );
+            }
+            if let Some(d) = looser.first() {
+                println!(
+                    "{}: `{}` is looser than `{base}`; for example:",
+                    f.display(),
+                    p.name
+                );
+                print_difference(d, "base", "policy");
+                if looser.len() > 1 {
+                    println!("         ({} more looser calls)", looser.len() - 1);
+                }
+            }
+        }
+    }
+    status
 }

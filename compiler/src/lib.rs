@@ -7,6 +7,7 @@ pub mod arch;
 pub mod bpf;
 pub mod codegen;
 pub mod diagnostics;
+pub mod diff;
 pub mod driver;
 pub mod emu;
 pub mod ir;

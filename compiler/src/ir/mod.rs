@@ -65,58 +65,75 @@ pub fn lower(profile: &CheckedProfile, arches: &[Arch]) -> Policy {
         flags: implied_flags(profile),
     };
     for &arch in arches {
-        let default = profile.settings.default[&arch];
-        let unknown = profile.settings.unknown[&arch];
-        let mut syscalls = BTreeMap::new();
-        for sc in arch.syscalls() {
-            // Start from the default and let each layer, base first, take
-            // over where one of its rules matches; within a layer stronger
-            // actions are applied last so they win.
-            let mut node = policy.leaf_of(default);
-            for layer in profile.layers.iter().rev() {
-                let mut matches: Vec<(Act, &crate::logic::Pred)> = Vec::new();
-                for rule in &layer.rules {
-                    let Some(ar) = rule.per_arch.get(&arch) else {
-                        continue;
-                    };
-                    for (_, nr, pred) in &ar.syscalls {
-                        if *nr == sc.nr {
-                            matches.push((ar.action, pred));
-                        }
-                    }
-                }
-                if matches.is_empty() {
-                    continue;
-                }
-                // Weakest first; ties in kind resolved towards the lower
-                // data value (only reachable when sema reported a conflict).
-                matches.sort_by_key(|m| std::cmp::Reverse(m.0));
-                let mut layer_node: Option<NodeId> = None;
-                let below = node;
-                for (act, pred) in &matches {
-                    let cond = policy.dd.from_pred(pred);
-                    let leaf = policy.leaf_of(*act);
-                    let els = layer_node.unwrap_or(below);
-                    layer_node = Some(policy.dd.ite(cond, leaf, els));
-                }
-                node = layer_node.expect("non-empty");
-            }
-            // Paths no input can take would only cost instructions.
-            let node = policy.dd.prune(node);
-            syscalls.insert(sc.nr, node);
-        }
-        let default_node = policy.leaf_of(default);
-        let unknown_node = policy.leaf_of(unknown);
-        policy.arches.push(ArchPolicy {
-            arch,
-            default,
-            unknown,
-            default_node,
-            unknown_node,
-            syscalls,
-        });
+        let ap = lower_arch(&mut policy, profile, arch);
+        policy.arches.push(ap);
     }
     policy
+}
+
+/// Lowers one architecture of a profile into `policy`'s diagram arena and
+/// action table (shared, so two profiles lowered into one policy can be
+/// compared node by node).
+pub fn lower_arch(policy: &mut Policy, profile: &CheckedProfile, arch: Arch) -> ArchPolicy {
+    let default = profile.settings.default[&arch];
+    let unknown = profile.settings.unknown[&arch];
+    // Every rule entry by syscall number, per layer (base last).
+    let mut by_nr: BTreeMap<u32, Vec<Vec<(Act, &crate::logic::Pred)>>> = BTreeMap::new();
+    for (li, layer) in profile.layers.iter().enumerate() {
+        for rule in &layer.rules {
+            let Some(ar) = rule.per_arch.get(&arch) else {
+                continue;
+            };
+            for (_, nr, pred) in &ar.syscalls {
+                let layers = by_nr
+                    .entry(*nr)
+                    .or_insert_with(|| vec![Vec::new(); profile.layers.len()]);
+                layers[li].push((ar.action, pred));
+            }
+        }
+    }
+    let mut syscalls = BTreeMap::new();
+    let default_leaf = policy.leaf_of(default);
+    for sc in arch.syscalls() {
+        // Start from the default and let each layer, base first, take
+        // over where one of its rules matches; within a layer stronger
+        // actions are applied last so they win.
+        let mut node = default_leaf;
+        let Some(layers) = by_nr.get_mut(&sc.nr) else {
+            syscalls.insert(sc.nr, node);
+            continue;
+        };
+        for matches in layers.iter_mut().rev() {
+            if matches.is_empty() {
+                continue;
+            }
+            // Weakest first; ties in kind resolved towards the lower
+            // data value (only reachable when sema reported a conflict).
+            matches.sort_by_key(|m| std::cmp::Reverse(m.0));
+            let mut layer_node: Option<NodeId> = None;
+            let below = node;
+            for (act, pred) in matches.iter() {
+                let cond = policy.dd.from_pred(pred);
+                let leaf = policy.leaf_of(*act);
+                let els = layer_node.unwrap_or(below);
+                layer_node = Some(policy.dd.ite(cond, leaf, els));
+            }
+            node = layer_node.expect("non-empty");
+        }
+        // Paths no input can take would only cost instructions.
+        let node = policy.dd.prune(node);
+        syscalls.insert(sc.nr, node);
+    }
+    let default_node = policy.leaf_of(default);
+    let unknown_node = policy.leaf_of(unknown);
+    ArchPolicy {
+        arch,
+        default,
+        unknown,
+        default_node,
+        unknown_node,
+        syscalls,
+    }
 }
 
 /// The profile's flags plus those the kernel requires with them: a filter
