@@ -107,6 +107,39 @@ enum Command {
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<String>,
     },
+    /// Run a command under a policy; a `kill` is reported with the call and rule.
+    Run {
+        file: PathBuf,
+        #[arg(long)]
+        profile: Option<String>,
+        /// Log every call the policy would refuse instead of refusing it.
+        #[arg(long)]
+        complain: bool,
+        /// The command and its arguments (after `--`).
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Convert an OCI, Docker or Podman seccomp JSON profile to moat.
+    Import {
+        file: PathBuf,
+        /// Input format (told apart by content when omitted).
+        #[arg(long = "from", value_name = "FORMAT")]
+        from: Option<String>,
+        /// Name of the generated profile.
+        #[arg(long, default_value = "imported")]
+        name: String,
+        /// The container's capabilities (comma list); default: the runtime's defaults.
+        #[arg(long, value_delimiter = ',')]
+        caps: Option<Vec<String>>,
+        /// Instantiate for a host of this architecture, as the runtime would there.
+        #[arg(long)]
+        arch: Option<String>,
+        /// Kernel version for `minKernel` gates, e.g. 6.1.
+        #[arg(long)]
+        kernel: Option<String>,
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+    },
     /// List a seccomp cBPF blob (ours or anyone's).
     Disasm {
         blob: PathBuf,
@@ -197,6 +230,36 @@ pub fn main() -> i32 {
             arches,
         } => explain(&file, &call, profile.as_deref(), &arches, &options, color),
         Command::Disasm { blob, arch } => disasm(&blob, &arch),
+        Command::Import {
+            file,
+            from,
+            name,
+            caps,
+            arch,
+            kernel,
+            output,
+        } => import(
+            &file,
+            from.as_deref(),
+            name,
+            caps,
+            arch.as_deref(),
+            kernel.as_deref(),
+            output.as_deref(),
+        ),
+        Command::Run {
+            file,
+            profile,
+            complain,
+            command,
+        } => run(
+            &file,
+            profile.as_deref(),
+            complain,
+            &command,
+            &options,
+            color,
+        ),
     }
 }
 
@@ -866,4 +929,235 @@ fn subset(files: &[PathBuf], base: &str, options: &Options, color: bool) -> i32 
         }
     }
     status
+}
+
+/// The architecture this moat binary runs on.
+fn host_arch() -> Option<Arch> {
+    if cfg!(target_arch = "x86_64") {
+        Some(Arch::X86_64)
+    } else if cfg!(target_arch = "aarch64") {
+        Some(Arch::Aarch64)
+    } else if cfg!(target_arch = "riscv64") {
+        Some(Arch::Riscv64)
+    } else if cfg!(target_arch = "x86") {
+        Some(Arch::I386)
+    } else if cfg!(target_arch = "arm") {
+        Some(Arch::Arm)
+    } else if cfg!(target_arch = "s390x") {
+        Some(Arch::S390x)
+    } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
+        Some(Arch::Ppc64le)
+    } else {
+        None
+    }
+}
+
+fn run(
+    file: &std::path::Path,
+    profile: Option<&str>,
+    complain: bool,
+    command: &[String],
+    options: &Options,
+    color: bool,
+) -> i32 {
+    let analysis = match load(file, options, color) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let profile = match driver::select_profile(&analysis, profile) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let Some(host) = host_arch() else {
+        eprintln!("error: moat run does not know this machine's architecture");
+        return 2;
+    };
+    if !profile.settings.targets.contains(&host) {
+        eprintln!(
+            "error: profile `{}` does not target {}, the architecture of this machine",
+            profile.name,
+            host.name()
+        );
+        return 2;
+    }
+    // Every target of this machine's byte order: a command may also make
+    // calls of a compatible architecture (i386 from x86_64).
+    let arches: Vec<Arch> = profile
+        .settings
+        .targets
+        .iter()
+        .copied()
+        .filter(|a| a.endian() == host.endian())
+        .collect();
+    let program = match driver::compile(profile, &arches) {
+        Ok(p) => p,
+        Err(d) => {
+            eprint!("{}", render::render(&d, &analysis.sources, color));
+            return 1;
+        }
+    };
+    match moat::run::run(&program, command, complain) {
+        Ok(outcome) => {
+            if let moat::run::Outcome::Killed { action, call } = &outcome {
+                let arch = Arch::ALL
+                    .iter()
+                    .copied()
+                    .find(|a| {
+                        a.audit_arch() == call.arch
+                            && arches.contains(a)
+                            && (*a != Arch::X32 || call.nr >= 0x4000_0000)
+                    })
+                    .unwrap_or(host);
+                let name = arch
+                    .syscall_by_nr(call.nr)
+                    .map(|s| s.name.to_string())
+                    .unwrap_or_else(|| format!("syscall {:#x}", call.nr));
+                let nargs = arch
+                    .syscall_by_nr(call.nr)
+                    .map(|s| usize::from(s.nslots.min(6)))
+                    .unwrap_or(0);
+                let args: Vec<String> = call.args[..nargs]
+                    .iter()
+                    .map(|a| format!("{a:#x}"))
+                    .collect();
+                let why = match moat::ir::reference::deciding_rule(profile, call) {
+                    Some((li, ri)) => {
+                        let rule = &profile.layers[li].rules[ri];
+                        let src = analysis.sources.get(rule.span.file);
+                        let line = src.line_col_utf8(rule.span.start as usize).line + 1;
+                        let text = src.text[rule.span.range()]
+                            .lines()
+                            .next()
+                            .unwrap_or("")
+                            .trim();
+                        format!("the rule at {}:{line}: {text}", src.name)
+                    }
+                    None => "the profile's default (no rule matches)".to_string(),
+                };
+                eprintln!(
+                    "moat run: `{}` was killed ({}) at {name}({}) on {}, decided by {why}",
+                    command[0],
+                    action.describe(Some(arch)),
+                    args.join(", "),
+                    arch.name()
+                );
+            }
+            outcome.status()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn import(
+    file: &std::path::Path,
+    from: Option<&str>,
+    name: String,
+    caps: Option<Vec<String>>,
+    arch: Option<&str>,
+    kernel: Option<&str>,
+    output: Option<&std::path::Path>,
+) -> i32 {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", file.display());
+            return 2;
+        }
+    };
+    let format = from.map(str::to_string).unwrap_or_else(|| {
+        if text.trim_start().starts_with('{') {
+            "oci".into()
+        } else {
+            "unknown".into()
+        }
+    });
+    if !matches!(format.as_str(), "oci" | "docker" | "podman") {
+        eprintln!(
+            "error: moat can import OCI, Docker and Podman JSON; `{format}` is not supported yet"
+        );
+        return 2;
+    }
+    let arch = match arch.map(|a| Arch::from_name(a).ok_or(a)) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(a)) => {
+            eprintln!("error: unknown architecture `{a}`");
+            return 2;
+        }
+    };
+    let kernel = match kernel {
+        None => None,
+        Some(k) => {
+            let mut p = k.split('.').map(|x| x.parse::<u32>());
+            match (p.next(), p.next()) {
+                (Some(Ok(a)), Some(Ok(b))) => Some((a, b)),
+                _ => {
+                    eprintln!("error: --kernel takes MAJOR.MINOR, not `{k}`");
+                    return 2;
+                }
+            }
+        }
+    };
+    let caps = caps.map(|c| {
+        c.into_iter()
+            .map(|x| {
+                let up = x.to_ascii_uppercase();
+                if up.starts_with("CAP_") {
+                    up
+                } else {
+                    format!("CAP_{up}")
+                }
+            })
+            .collect()
+    });
+    let opts = moat::import::json::ImportOptions {
+        name,
+        caps,
+        arch,
+        kernel,
+    };
+    match moat::import::json::import(&text, &opts) {
+        Ok(imported) => {
+            for w in &imported.warnings {
+                eprintln!("warning: {w}");
+            }
+            write_outputs_text(output, imported.text.as_bytes())
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            1
+        }
+    }
+}
+
+/// One text output: standard output without `-o` (or with `-o -`), else
+/// written whole through a temporary file.
+fn write_outputs_text(output: Option<&std::path::Path>, bytes: &[u8]) -> i32 {
+    match output {
+        None => {
+            let _ = std::io::stdout().write_all(bytes);
+            0
+        }
+        Some(p) if p == std::path::Path::new("-") => {
+            let _ = std::io::stdout().write_all(bytes);
+            0
+        }
+        Some(p) => {
+            let tmp = p.with_extension(format!("moat-tmp-{}", std::process::id()));
+            match std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, p)) {
+                Ok(()) => 0,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    eprintln!("error: cannot write {}: {e}", p.display());
+                    2
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,3 @@
+//! `moat import`: other policy formats to moat source.
+
+pub mod json;
