@@ -91,6 +91,7 @@ codes! {
     ACTION_DATA_SHAPE = "E0209": "action takes no data, or needs it";
     EMPTY_RANGE = "E0210": "empty range";
     BAD_TEST_CASE = "E0211": "malformed test expectation";
+    PADDING_SLOT = "E0212": "condition on a padding slot the kernel ignores";
     // policy semantics
     CONFLICTING_RULES = "E0300": "rules with the same action and different data overlap";
     WHICH_PROFILE = "E0301": "cannot tell which profile to use";
@@ -106,4 +107,5 @@ codes! {
     ARCH_NOT_TARGETED = "W0007": "`on` block for an architecture outside `targets`";
     SOCKETCALL_BYPASS = "W0008": "socket arguments filtered but socketcall is not handled";
     UNUSED_IMPORT = "W0009": "imported name is never used";
+    POSITIONAL_NOT_KERNEL_NAME = "W0010": "positional `argN` is not the kernel's parameter of that name";
 }

@@ -191,6 +191,17 @@ impl Cx {
                 path_span,
                 alias,
             } => {
+                // A literal with a bad escape was reported by the lexer; its
+                // value means nothing.
+                let literal = self
+                    .sources
+                    .get(self.module(from).file)
+                    .text
+                    .get(path_span.range())
+                    .unwrap_or("\"\"");
+                if literal.len() < 2 || crate::syntax::lexer::string_value(literal).is_err() {
+                    return;
+                }
                 let Some(found) = self.find_file(from, path) else {
                     let dirs = self.options.search_dirs();
                     let mut d = Diagnostic::new(

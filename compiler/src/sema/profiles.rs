@@ -76,6 +76,10 @@ impl Cx {
             return done.clone();
         }
         let mut chain = vec![def];
+        // A base that does not resolve ends the chain early; the profile's
+        // own rules are still checked, but nothing is said about settings
+        // the missing base may have had.
+        let mut chain_broken = false;
         // The extends chain, root last.
         loop {
             let cur = *chain.last().expect("non-empty");
@@ -83,7 +87,10 @@ impl Cx {
                 return None;
             };
             let Some(base_path) = &p.extends else { break };
-            let base = self.resolve_profile(cur.module, base_path, false, "`extends`")?;
+            let Some(base) = self.resolve_profile(cur.module, base_path, false, "`extends`") else {
+                chain_broken = true;
+                break;
+            };
             if let Some(pos) = chain.iter().position(|d| *d == base) {
                 let names: Vec<String> = chain[pos..]
                     .iter()
@@ -110,7 +117,9 @@ impl Cx {
             }
             chain.push(base);
         }
-        let settings = self.resolve_settings(&chain)?;
+        // Settings with errors still give the rules something to be
+        // checked against: one run reports everything.
+        let mut settings = self.resolve_settings(&chain, chain_broken);
         let mut layers = Vec::new();
         for (i, &layer_def) in chain.iter().enumerate() {
             let ast::ItemKind::Profile(p) = self.item(layer_def).kind.clone() else {
@@ -133,6 +142,7 @@ impl Cx {
                 rules,
             });
         }
+        settings.flags |= implied_flags(&settings, &layers);
         let item = self.item(def);
         let ast::ItemKind::Profile(p) = &item.kind else {
             unreachable!()
@@ -152,7 +162,7 @@ impl Cx {
 
     /// Settings of a chain (profile first, root last): each one inherited
     /// unless restated.
-    fn resolve_settings(&mut self, chain: &[DefId]) -> Option<Settings> {
+    fn resolve_settings(&mut self, chain: &[DefId], chain_broken: bool) -> Settings {
         let written: Vec<(DefId, Written)> = chain
             .iter()
             .map(|&d| (d, self.written_settings(d)))
@@ -160,11 +170,46 @@ impl Cx {
         let first = |f: &dyn Fn(&Written) -> bool| -> Option<usize> {
             written.iter().position(|(_, w)| f(w))
         };
-        let me = chain[0];
-        let me_name = self.item(me).name().cloned().expect("profile has a name");
         let root = *chain.last().expect("non-empty");
         let root_name = self.item(root).name().cloned().expect("profile has a name");
-        let mut ok = true;
+        // A profile whose body has a syntax error may have lost the very
+        // statement that was missing: do not claim it is missing.
+        let root_broken = chain_broken
+            || match &self.item(root).kind {
+                ast::ItemKind::Profile(p) => p.body.iter().any(|s| s.kind == StmtKind::Error),
+                _ => false,
+            };
+        let root_written = &written.last().expect("non-empty").1;
+        if root_written.targets.is_none() && !root_broken {
+            self.report(
+                Diagnostic::new(
+                    codes::MISSING_TARGETS,
+                    root_name.span,
+                    format!("profile `{}` does not say which architectures it covers", root_name.name),
+                )
+                .with_label("no `targets`")
+                .with_help(if chain.len() > 1 {
+                    "the root of an `extends` chain states `targets` (profiles that extend it may restate them), so the result never depends on the build host".to_string()
+                } else {
+                    "add `targets x86_64, aarch64` (or the architectures you ship); the result must not depend on the build host".to_string()
+                }),
+            );
+        }
+        if root_written.default.is_none() && !root_broken {
+            self.report(
+                Diagnostic::new(
+                    codes::MISSING_DEFAULT,
+                    root_name.span,
+                    format!("profile `{}` has no default action", root_name.name),
+                )
+                .with_label("no `default`")
+                .with_help(if chain.len() > 1 {
+                    "the root of an `extends` chain states `default`; add `default errno(EPERM)` (or `kill`, `allow`, …) to it".to_string()
+                } else {
+                    "add `default errno(EPERM)` (or `kill`, `allow`, …): it decides every call no rule matches".to_string()
+                }),
+            );
+        }
 
         let targets: Vec<Arch> = match first(&|w| w.targets.is_some()) {
             Some(i) => {
@@ -176,42 +221,14 @@ impl Cx {
                     match Arch::from_name(&n.name) {
                         Some(a) if !v.contains(&a) => v.push(a),
                         Some(_) => {}
-                        None => {
-                            self.report_unknown_arch(n);
-                            ok = false;
-                        }
+                        None => self.report_unknown_arch(n),
                     }
                 }
                 v
             }
-            None => {
-                self.report(
-                    Diagnostic::new(
-                        codes::MISSING_TARGETS,
-                        root_name.span,
-                        format!("profile `{}` does not say which architectures it covers", root_name.name),
-                    )
-                    .with_label("no `targets`")
-                    .with_help("add `targets x86_64, aarch64` (or the architectures you ship); the result must not depend on the build host"),
-                );
-                ok = false;
-                Vec::new()
-            }
+            None => Vec::new(),
         };
         let default_at = first(&|w| w.default.is_some());
-        if default_at.is_none() {
-            self.report(
-                Diagnostic::new(
-                    codes::MISSING_DEFAULT,
-                    root_name.span,
-                    format!("profile `{}` has no default action", root_name.name),
-                )
-                .with_label("no `default`")
-                .with_help("add `default errno(EPERM)` (or `kill`, `allow`, …): it decides every call no rule matches"),
-            );
-            ok = false;
-        }
-        let _ = me_name;
         let mut default = BTreeMap::new();
         let mut unknown = BTreeMap::new();
         if let Some(i) = default_at {
@@ -222,7 +239,9 @@ impl Cx {
                     Ok(a) => {
                         default.insert(arch, a);
                     }
-                    Err(()) => ok = false,
+                    Err(()) => {
+                        default.insert(arch, Act::KILL);
+                    }
                 }
             }
         }
@@ -235,7 +254,9 @@ impl Cx {
                         Ok(a) => {
                             unknown.insert(arch, a);
                         }
-                        Err(()) => ok = false,
+                        Err(()) => {
+                            unknown.insert(arch, Act::KILL);
+                        }
                     }
                 }
             }
@@ -248,10 +269,7 @@ impl Cx {
                 // The calling architecture is unknown to the filter; errno
                 // names take their generic (x86_64) values.
                 self.resolve_action(d.module, &action, Arch::X86_64)
-                    .unwrap_or_else(|()| {
-                        ok = false;
-                        Act::KILL
-                    })
+                    .unwrap_or(Act::KILL)
             }
             None => Act::KILL,
         };
@@ -285,18 +303,17 @@ impl Cx {
                             None => d.with_help(format!("the flags are {}", names.join(", "))),
                         };
                         self.report(d);
-                        ok = false;
                     }
                 }
             }
         }
-        ok.then_some(Settings {
+        Settings {
             targets,
             default,
             unknown,
             bad_arch,
             flags,
-        })
+        }
     }
 
     /// Top-level settings of one profile, with duplicates reported.
@@ -383,29 +400,32 @@ impl Cx {
                 return Err(());
             }
             (Some(e), kind) => {
+                // In `errno(…)` a bare name is a `const` in scope if there is
+                // one (it shadows the prelude, with a warning where it is
+                // defined), else the errno of that name on this
+                // architecture, else a prelude constant.
                 let errno_name = match (&e.kind, kind) {
-                    (ast::ExprKind::Name(p), ActionKind::Errno) if p.is_single() => {
+                    (ast::ExprKind::Name(p), ActionKind::Errno)
+                        if p.is_single() && self.lookup(module, p).is_none() =>
+                    {
                         let n = &p.segments[0].name;
                         match arch.errno(n) {
                             Some(v) => Some(i128::from(v)),
-                            None if n.starts_with('E')
-                                && self.lookup(module, p).is_none()
-                                && arch.constant(n).is_none() =>
-                            {
+                            None if arch.constant(n).is_some() => None,
+                            None => {
                                 let d = Diagnostic::new(
                                     codes::UNKNOWN_ERRNO,
                                     e.span,
                                     format!("unknown errno `{n}`"),
                                 )
-                                .with_label(format!("not an errno name on {}", arch.name()));
+                                .with_label("not an errno name");
                                 let d = match suggest(n, crate::arch::all_errno_names().iter().copied()) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                                    None => d.with_help("errno names are the kernel's, such as EPERM, EACCES, ENOSYS"),
+                                    None => d.with_help("errno names are the kernel's, such as `EPERM`, `EACCES`, `ENOSYS`; a number up to 4095 works too"),
                                 };
                                 self.report(d);
                                 return Err(());
                             }
-                            None => None,
                         }
                     }
                     _ => None,
@@ -480,8 +500,21 @@ impl Cx {
                                     );
                                 }
                             }
+                            Some(a) if !filter.contains(&a) => {
+                                if direct {
+                                    self.report(
+                                        Diagnostic::new(
+                                            codes::ARCH_NOT_TARGETED,
+                                            n.span,
+                                            format!("{} is outside the enclosing `on` block", a.name()),
+                                        )
+                                        .with_label("ignored")
+                                        .with_help(format!("the enclosing block applies only to {}, so rules here never apply on {}", arch_list(filter), a.name())),
+                                    );
+                                }
+                            }
                             Some(a) => {
-                                if filter.contains(&a) && !narrowed.contains(&a) {
+                                if !narrowed.contains(&a) {
                                     narrowed.push(a);
                                 }
                             }
@@ -800,4 +833,28 @@ fn replacement_hint(name: &str, missing: &[Arch]) -> Option<String> {
         "{} has `{alt}` instead; the rule still applies on the other targets",
         arch_list(missing)
     ))
+}
+
+/// Flags the kernel needs for what the policy does: a `notify` anywhere
+/// needs a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER), and a listener
+/// with `tsync` needs TSYNC_ESRCH (seccomp(2) refuses TSYNC with a
+/// listener otherwise).
+fn implied_flags(settings: &Settings, layers: &[Layer]) -> u32 {
+    let notify = |a: &Act| a.kind == ActionKind::Notify;
+    let any_notify = settings.default.values().any(notify)
+        || settings.unknown.values().any(notify)
+        || notify(&settings.bad_arch)
+        || layers
+            .iter()
+            .flat_map(|l| &l.rules)
+            .flat_map(|r| r.per_arch.values())
+            .any(|ar| notify(&ar.action));
+    let mut flags = 0;
+    if any_notify || settings.flags & bpf::SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
+        flags |= bpf::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        if settings.flags & bpf::SECCOMP_FILTER_FLAG_TSYNC != 0 {
+            flags |= bpf::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+    }
+    flags
 }
