@@ -39,8 +39,10 @@ impl Cx {
         let Some(own) = p.layers.first() else { return };
         let rules = &own.rules;
 
-        // Constant conditions.
-        for r in rules.iter().filter(|r| r.direct) {
+        // Constant conditions. A rule that can never match is not also
+        // reported as never deciding anything.
+        let mut never_matches: BTreeSet<usize> = BTreeSet::new();
+        for (i, r) in rules.iter().enumerate().filter(|(_, r)| r.direct) {
             let preds: Vec<&Pred> = r
                 .per_arch
                 .values()
@@ -55,6 +57,7 @@ impl Cx {
                         .with_label("never matches")
                         .with_help("check masks and values: a bit the mask clears can never be set, and a value outside the argument's width never matches"),
                 );
+                never_matches.insert(i);
                 continue;
             }
             let negs: Vec<Pred> = preds
@@ -139,7 +142,7 @@ impl Cx {
 
         // Rules that never decide anything.
         for (i, r) in rules.iter().enumerate() {
-            if !r.direct {
+            if !r.direct || never_matches.contains(&i) {
                 continue;
             }
             let mut any_entry = false;

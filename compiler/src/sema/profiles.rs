@@ -92,26 +92,7 @@ impl Cx {
                 break;
             };
             if let Some(pos) = chain.iter().position(|d| *d == base) {
-                let names: Vec<String> = chain[pos..]
-                    .iter()
-                    .chain(std::iter::once(&base))
-                    .map(|d| {
-                        self.item(*d)
-                            .name()
-                            .map(|n| n.name.clone())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                self.report(
-                    Diagnostic::new(
-                        codes::EXTENDS_CYCLE,
-                        base_path.span,
-                        format!("profile `{}` extends itself", p.name.name),
-                    )
-                    .with_label("closes the cycle")
-                    .with_note(format!("cycle: {}", names.join(" → ")))
-                    .with_help("a profile's base cannot depend on the profile"),
-                );
+                self.report_extends_cycle(&chain[pos..]);
                 self.profile_cache.insert(def, None);
                 return None;
             }
@@ -158,6 +139,64 @@ impl Cx {
         self.lint_profile(&checked);
         self.profile_cache.insert(def, Some(checked.clone()));
         Some(checked)
+    }
+
+    /// One report per extends cycle (each profile on it extends the next,
+    /// the last the first), at the `extends` of the cycle's first profile
+    /// in source order, with the other `extends` clauses labelled.
+    fn report_extends_cycle(&mut self, cycle: &[DefId]) {
+        let Some(start) = cycle
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, d)| **d)
+            .map(|(i, _)| i)
+        else {
+            return;
+        };
+        let order: Vec<DefId> = cycle[start..]
+            .iter()
+            .chain(&cycle[..start])
+            .copied()
+            .collect();
+        let mut key = order.clone();
+        key.sort();
+        if !self.reported_cycles.insert(key) {
+            return;
+        }
+        let info: Vec<(String, Option<ast::Path>)> = order
+            .iter()
+            .map(|d| match &self.item(*d).kind {
+                ast::ItemKind::Profile(p) => (p.name.name.clone(), p.extends.clone()),
+                _ => (String::new(), None),
+            })
+            .collect();
+        let mut names: Vec<String> = info.iter().map(|(n, _)| n.clone()).collect();
+        names.push(names[0].clone());
+        let Some(first) = info[0].1.clone() else {
+            return;
+        };
+        let message = if order.len() == 1 {
+            format!("profile `{}` extends itself", names[0])
+        } else {
+            format!(
+                "profiles {} extend each other in a cycle",
+                super::and_list(&names[..order.len()])
+            )
+        };
+        let mut d = Diagnostic::new(codes::EXTENDS_CYCLE, first.span, message).with_label(format!(
+            "`{}` extends `{}`",
+            names[0],
+            first.text()
+        ));
+        for (name, ext) in &info[1..] {
+            if let Some(e) = ext {
+                d = d.with_secondary(e.span, format!("`{name}` extends `{}`", e.text()));
+            }
+        }
+        self.report(
+            d.with_note(format!("cycle: {}", names.join(" → ")))
+                .with_help("a profile's base cannot depend on the profile; remove one `extends`"),
+        );
     }
 
     /// Settings of a chain (profile first, root last): each one inherited
@@ -526,8 +565,8 @@ impl Cx {
                     let Some(target) = self.resolve_profile(module, path, true, "`include`") else {
                         continue;
                     };
-                    if stack.contains(&target) {
-                        let mut names: Vec<String> = stack
+                    if let Some(pos) = stack.iter().position(|d| *d == target) {
+                        let mut names: Vec<String> = stack[pos..]
                             .iter()
                             .map(|d| {
                                 self.item(*d)
@@ -710,17 +749,42 @@ impl Cx {
                         item: i as u32,
                     };
                     for m in &g.members {
-                        if let Some(SyscallRef::Group(inner)) =
+                        let Some(SyscallRef::Group(inner)) =
                             self.resolve_syscall_ref(module, m, true, Arch::ALL)
-                        {
-                            if self.group_reaches(inner, def, &mut Vec::new()) {
-                                self.report(
-                                    Diagnostic::new(codes::GROUP_CYCLE, m.span, format!("group `{}` contains itself", g.name.name))
-                                        .with_label(format!("`{}` leads back to `{}`", m.text(), g.name.name))
-                                        .with_help("a group cannot contain itself, directly or through other groups"),
-                                );
-                            }
+                        else {
+                            continue;
+                        };
+                        let Some(path) = self.group_path(inner, def, &mut Vec::new()) else {
+                            continue;
+                        };
+                        // path: inner … def; the cycle is def → inner → … → def.
+                        let mut key: Vec<DefId> = path.clone();
+                        key.sort();
+                        if !self.reported_cycles.insert(key) {
+                            continue;
                         }
+                        let mut names = vec![g.name.name.clone()];
+                        names.extend(path.iter().map(|d| {
+                            self.item(*d)
+                                .name()
+                                .map(|n| n.name.clone())
+                                .unwrap_or_default()
+                        }));
+                        let message = if inner == def {
+                            format!("group `{}` contains itself", g.name.name)
+                        } else {
+                            format!(
+                                "group `{}` contains itself through `{}`",
+                                g.name.name,
+                                m.text()
+                            )
+                        };
+                        self.report(
+                            Diagnostic::new(codes::GROUP_CYCLE, m.span, message)
+                                .with_label(format!("`{}` leads back to `{}`", m.text(), g.name.name))
+                                .with_note(format!("cycle: {}", names.join(" → ")))
+                                .with_help("a group cannot contain itself, directly or through other groups"),
+                        );
                     }
                 }
                 ast::ItemKind::Mixin(m) => {
@@ -739,25 +803,33 @@ impl Cx {
         }
     }
 
-    fn group_reaches(&mut self, from: DefId, target: DefId, seen: &mut Vec<DefId>) -> bool {
+    /// The groups from `from` to `target` (both included) along group
+    /// membership, if `from` reaches `target`.
+    fn group_path(
+        &mut self,
+        from: DefId,
+        target: DefId,
+        seen: &mut Vec<DefId>,
+    ) -> Option<Vec<DefId>> {
         if from == target {
-            return true;
+            return Some(vec![from]);
         }
         if seen.contains(&from) {
-            return false;
+            return None;
         }
         seen.push(from);
         let ast::ItemKind::Group(g) = self.item(from).kind.clone() else {
-            return false;
+            return None;
         };
         for m in &g.members {
             if let Some(SyscallRef::Group(inner)) = self.resolve_syscall_ref_quiet(from.module, m) {
-                if self.group_reaches(inner, target, seen) {
-                    return true;
+                if let Some(mut rest) = self.group_path(inner, target, seen) {
+                    rest.insert(0, from);
+                    return Some(rest);
                 }
             }
         }
-        false
+        None
     }
 
     fn check_settings_placement(&mut self, body: &[ast::Stmt], place: &str) {

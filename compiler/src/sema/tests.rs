@@ -2,7 +2,7 @@
 //! architecture it applies to, ready for an evaluator.
 
 use super::profiles::CheckedProfile;
-use super::types::{arg_info, slot_arg};
+use super::types::positional_index;
 use super::{arch_list, Act, Cx, ModuleId};
 use crate::arch::{Arch, Slots};
 use crate::diagnostics::{codes, suggest, Diagnostic};
@@ -128,11 +128,15 @@ impl Cx {
             self.report(d);
             return;
         }
-        if case.args.len() > 6 {
+        if case.args.iter().filter(|a| a.name.is_none()).count() > 6 {
             self.report(
                 Diagnostic::new(
                     codes::BAD_TEST_CASE,
-                    case.args[6].value.span,
+                    case.args
+                        .iter()
+                        .filter(|a| a.name.is_none())
+                        .nth(6)
+                        .map_or(case.span, |a| a.value.span),
                     "a syscall has at most six arguments",
                 )
                 .with_label("seventh argument")
@@ -175,36 +179,61 @@ impl Cx {
                 // A register holds the sign-extended value.
                 let reg = v as u64;
                 match &a.name {
+                    // By position in the C signature on this architecture
+                    // (a split 64-bit value is one argument; padding is
+                    // skipped), or by slot when the table has no signature.
                     None => {
-                        if usize::from(positional) >= 6 {
-                            ok = false;
+                        let i = usize::from(positional);
+                        positional += 1;
+                        if sc.args.is_empty() {
+                            if i < 6 {
+                                args[i] = reg;
+                            }
                             continue;
                         }
-                        args[usize::from(positional)] = reg;
-                        positional += 1;
+                        match sc.logical_args().nth(i) {
+                            Some(x) => match x.slots {
+                                Slots::One(s) => args[usize::from(s)] = reg,
+                                Slots::Pair { lo, hi } => {
+                                    args[usize::from(lo)] = reg & 0xffff_ffff;
+                                    args[usize::from(hi)] = reg >> 32;
+                                }
+                            },
+                            None => {
+                                let n = sc.logical_args().count();
+                                self.report(
+                                    Diagnostic::new(
+                                        codes::BAD_TEST_CASE,
+                                        a.value.span,
+                                        format!(
+                                            "{} takes {n} argument{} on {}",
+                                            sc.name,
+                                            if n == 1 { "" } else { "s" },
+                                            arch.name()
+                                        ),
+                                    )
+                                    .with_label("one too many")
+                                    .with_help("remove it, or name the slot (`arg5: …`)"),
+                                );
+                                ok = false;
+                            }
+                        }
                     }
                     Some(n) => {
-                        if let Some(i) = n
-                            .name
-                            .strip_prefix("arg")
-                            .and_then(|d| d.parse::<u8>().ok())
-                            .filter(|i| *i < 6)
-                        {
-                            let _ = slot_arg(arch, sc, i);
+                        if let Some(i) = positional_index(&n.name).filter(|i| *i < 6) {
+                            let i = i as u8;
+                            self.warn_kernel_argn(sc, &n.name, i, n.span);
                             args[usize::from(i)] = reg;
                             continue;
                         }
                         match sc.args.iter().find(|x| x.names.contains(&n.name.as_str())) {
-                            Some(x) => {
-                                let _ = arg_info(arch, &n.name, x);
-                                match x.slots {
-                                    Slots::One(s) => args[usize::from(s)] = reg,
-                                    Slots::Pair { lo, hi } => {
-                                        args[usize::from(lo)] = reg & 0xffff_ffff;
-                                        args[usize::from(hi)] = reg >> 32;
-                                    }
+                            Some(x) => match x.slots {
+                                Slots::One(s) => args[usize::from(s)] = reg,
+                                Slots::Pair { lo, hi } => {
+                                    args[usize::from(lo)] = reg & 0xffff_ffff;
+                                    args[usize::from(hi)] = reg >> 32;
                                 }
-                            }
+                            },
                             None => {
                                 let names: Vec<&str> = sc
                                     .args

@@ -608,10 +608,34 @@ impl Cx {
                     return Err(self.padding_error(pcx, a, name, span));
                 }
             }
-            if let Some(k) = kernel_slot.filter(|&k| k != n) {
-                let here = sc
-                    .slot(n)
-                    .and_then(|a| a.reserved_names.first().copied().or(a.name()));
+            self.warn_kernel_argn(sc, name, n, span);
+            return Ok(Some(slot_arg(pcx.arch, sc, n)));
+        }
+        if let Some(a) = sc.arg(name) {
+            if a.role == ArgRole::Padding {
+                return Err(self.padding_error(pcx, a, name, span));
+            }
+            return Ok(Some(arg_info(pcx.arch, name, a)));
+        }
+        self.unknown_arg(pcx, name, span)
+    }
+
+    /// W0010: `argN` written for a syscall whose kernel parameter called
+    /// `argN` sits in another slot (prctl's `arg2` is slot 1).
+    pub(crate) fn warn_kernel_argn(&mut self, sc: &Syscall, name: &str, n: u8, span: Span) {
+        let kernel_slot = sc
+            .args
+            .iter()
+            .find(|a| a.reserved_names.contains(&name))
+            .and_then(|a| match a.slots {
+                Slots::One(s) => Some(s),
+                Slots::Pair { lo, .. } => Some(lo),
+            });
+        if let Some(k) = kernel_slot.filter(|&k| k != n) {
+            let here = sc
+                .slot(n)
+                .and_then(|a| a.reserved_names.first().copied().or(a.name()));
+            {
                 self.report(
                     Diagnostic::new(
                         codes::POSITIONAL_NOT_KERNEL_NAME,
@@ -630,14 +654,11 @@ impl Cx {
                     )),
                 );
             }
-            return Ok(Some(slot_arg(pcx.arch, sc, n)));
         }
-        if let Some(a) = sc.arg(name) {
-            if a.role == ArgRole::Padding {
-                return Err(self.padding_error(pcx, a, name, span));
-            }
-            return Ok(Some(arg_info(pcx.arch, name, a)));
-        }
+    }
+
+    fn unknown_arg(&mut self, pcx: &PredCx, name: &str, span: Span) -> Result<Option<ArgInfo>, ()> {
+        let sc = pcx.syscall;
         // A name that is an argument of this syscall on another
         // architecture is an argument here too, misplaced.
         let elsewhere: Vec<Arch> = Arch::ALL

@@ -417,6 +417,9 @@ impl ErrCx<'_> {
                 }
             }
         }
+        if exp.has("=>") && exp.terms.len() == 1 {
+            return Some("a test case reads `SYSCALL(ARGS) => ACTION`".into());
+        }
         match tok {
             Tok::Colon if exp.has("::") => Some("paths are written with `::`".into()),
             Tok::Assign if exp.has("==") => Some("comparisons use `==`".into()),
