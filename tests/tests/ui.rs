@@ -14,6 +14,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
+/// Every `.moat` file under `dir`, except under `_files/` folders, which
+/// hold files the cases import (helpers, not cases).
 fn moat_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -22,6 +24,9 @@ fn moat_files(dir: &Path) -> Vec<PathBuf> {
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
+            if p.file_name().is_some_and(|n| n == "_files") {
+                continue;
+            }
             out.extend(moat_files(&p));
         } else if p.extension().is_some_and(|x| x == "moat") {
             out.push(p);
@@ -46,7 +51,7 @@ fn must_fail_corpus() {
     let base = root();
     let files = moat_files(&base.join("ui"));
     assert!(
-        files.len() >= 60,
+        files.len() >= 70,
         "the must-fail corpus has {} cases",
         files.len()
     );
@@ -130,7 +135,25 @@ fn must_pass_corpus() {
                 .collect();
             if !bad.is_empty() {
                 failures.push(render::render_all(&a.diagnostics, &a.sources, false));
+                continue;
             }
+        }
+        // The file's own `test` blocks hold on the compiled program.
+        match moat::driver::run_tests(&a) {
+            Ok(results) => {
+                for r in results.iter().filter(|r| !r.passed()) {
+                    failures.push(format!(
+                        "{}: test `{}` on {} of profile `{}` expected {}, got {}",
+                        path.display(),
+                        r.case.text,
+                        r.case.arch,
+                        r.profile,
+                        r.case.expect,
+                        r.got
+                    ));
+                }
+            }
+            Err(d) => failures.push(render::render_all(&[d], &a.sources, false)),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

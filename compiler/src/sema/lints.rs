@@ -48,14 +48,14 @@ impl Cx {
                 .values()
                 .flat_map(|a| a.syscalls.iter().map(|(_, _, p)| p))
                 .collect();
-            if preds.is_empty() || preds.iter().all(|p| matches!(p, Pred::True)) {
+            if preds.is_empty() || !r.conditional {
                 continue;
             }
             if preds.iter().all(|p| logic::satisfiable(p) == Some(false)) {
                 self.report(
                     Diagnostic::new(codes::ALWAYS_FALSE, r.span, "this rule's condition can never hold")
                         .with_label("never matches")
-                        .with_help("check masks and values: a bit the mask clears can never be set, and a value outside the argument's width never matches"),
+                        .with_help("no value of the arguments satisfies it: check the masks, the values and the argument's type (a bit the mask clears is never set; an unsigned argument is never negative)"),
                 );
                 never_matches.insert(i);
                 continue;
@@ -73,7 +73,7 @@ impl Cx {
                     )
                     .with_label("the `if` does not restrict anything")
                     .with_help(
-                        "drop the condition, or fix it if it was meant to restrict the rule",
+                        "every value of the arguments satisfies it (an unsigned argument is always `>= 0`): drop the condition, or fix it if it was meant to restrict the rule",
                     ),
                 );
             }
@@ -94,7 +94,8 @@ impl Cx {
 
         // Same action, different data, overlapping conditions.
         let mut conflicts: BTreeSet<(usize, usize)> = BTreeSet::new();
-        let mut conflict_where: BTreeMap<(usize, usize), (Arch, &'static str)> = BTreeMap::new();
+        let mut conflict_where: BTreeMap<(usize, usize), (Arch, &'static str, Option<String>)> =
+            BTreeMap::new();
         for ((arch, nr), entries) in &by_call {
             for (x, a) in entries.iter().enumerate() {
                 for b in &entries[x + 1..] {
@@ -108,14 +109,16 @@ impl Cx {
                     let both = Pred::And(vec![a.2.clone(), b.2.clone()]);
                     if logic::satisfiable(&both) != Some(false) {
                         conflicts.insert(key);
-                        let name = arch.syscall_by_nr(*nr).map(|s| s.name).unwrap_or("?");
-                        conflict_where.insert(key, (*arch, name));
+                        let sc = arch.syscall_by_nr(*nr);
+                        let name = sc.map(|s| s.name).unwrap_or("?");
+                        let example = sc.and_then(|sc| example_call(*arch, sc, &both));
+                        conflict_where.insert(key, (*arch, name, example));
                     }
                 }
             }
         }
         for (a, b) in &conflicts {
-            let (arch, name) = conflict_where[&(*a, *b)];
+            let (arch, name, example) = conflict_where[&(*a, *b)].clone();
             let (ra, rb) = (&rules[*a], &rules[*b]);
             let act = |r: &super::RuleInfo| {
                 r.per_arch
@@ -135,7 +138,10 @@ impl Cx {
                 )
                 .with_label(format!("this rule says {}", act(rb)))
                 .with_secondary(ra.span, format!("this rule says {}", act(ra)))
-                .with_note(format!("for example on {}", arch.name()))
+                .with_note(match example {
+                    Some(call) => format!("for example `{arch}: {call}` matches both"),
+                    None => format!("for example on {}", arch.name()),
+                })
                 .with_help("make the conditions disjoint, or use one action for both"),
             );
         }
@@ -227,4 +233,58 @@ impl Cx {
             }
         }
     }
+}
+
+/// A call that satisfies `p`, written as a test would write it: the C
+/// arguments by position, trailing zeros left out.
+fn example_call(arch: Arch, sc: &crate::arch::Syscall, p: &Pred) -> Option<String> {
+    use crate::arch::{ArgType, Slots};
+    let mut dd = logic::Dd::new();
+    let n = dd.from_pred(p);
+    let logic::Witness::Found(w) = dd.witness(n, logic::Dd::TRUE) else {
+        return None;
+    };
+    let regs = w.to_args();
+    let mut vals: Vec<String> = sc
+        .logical_args()
+        .map(|a| {
+            let (raw, bits, signed) = match (a.slots, a.ty) {
+                (Slots::Pair { lo, hi }, ArgType::Int { signed, .. }) => (
+                    (regs[usize::from(lo)] & 0xffff_ffff) | (regs[usize::from(hi)] << 32),
+                    64,
+                    signed,
+                ),
+                (Slots::One(s), ArgType::Int { bits, signed }) => {
+                    (regs[usize::from(s)], bits, signed)
+                }
+                (Slots::One(s) | Slots::Pair { lo: s, .. }, ArgType::Pointer) => (
+                    regs[usize::from(s)],
+                    if arch.is_64bit_regs() { 64 } else { 32 },
+                    false,
+                ),
+            };
+            let v = if bits >= 64 {
+                raw
+            } else {
+                raw & ((1u64 << bits) - 1)
+            };
+            let negative = signed && bits <= 64 && (v >> (bits - 1)) & 1 == 1;
+            if negative {
+                let m = if bits >= 64 {
+                    v
+                } else {
+                    v | !((1u64 << bits) - 1)
+                };
+                format!("{}", m as i64)
+            } else if v > 0xff {
+                format!("{v:#x}")
+            } else {
+                v.to_string()
+            }
+        })
+        .collect();
+    while vals.last().is_some_and(|v| v == "0") {
+        vals.pop();
+    }
+    Some(format!("{}({})", sc.name, vals.join(", ")))
 }

@@ -32,6 +32,8 @@ pub struct RuleInfo {
     pub action_span: Span,
     /// Written in the profile itself (not spliced in by `include`).
     pub direct: bool,
+    /// The rule has an `if` (which may still fold to a constant).
+    pub conditional: bool,
     pub per_arch: BTreeMap<Arch, ArchRule>,
 }
 
@@ -680,6 +682,7 @@ impl Cx {
             span,
             action_span: rule.action.span,
             direct,
+            conditional: rule.pred.is_some(),
             per_arch,
         })
     }

@@ -179,44 +179,31 @@ impl Cx {
                 // A register holds the sign-extended value.
                 let reg = v as u64;
                 match &a.name {
-                    // By position in the C signature on this architecture
-                    // (a split 64-bit value is one argument; padding is
-                    // skipped), or by slot when the table has no signature.
+                    // By position: register slots, numbered like `argN`.
+                    // (A split 64-bit value takes two positions on 32-bit
+                    // targets; naming it, as in `pos: …`, sets both.)
                     None => {
                         let i = usize::from(positional);
                         positional += 1;
-                        if sc.args.is_empty() {
-                            if i < 6 {
-                                args[i] = reg;
-                            }
-                            continue;
-                        }
-                        match sc.logical_args().nth(i) {
-                            Some(x) => match x.slots {
-                                Slots::One(s) => args[usize::from(s)] = reg,
-                                Slots::Pair { lo, hi } => {
-                                    args[usize::from(lo)] = reg & 0xffff_ffff;
-                                    args[usize::from(hi)] = reg >> 32;
-                                }
-                            },
-                            None => {
-                                let n = sc.logical_args().count();
-                                self.report(
-                                    Diagnostic::new(
-                                        codes::BAD_TEST_CASE,
-                                        a.value.span,
-                                        format!(
-                                            "{} takes {n} argument{} on {}",
-                                            sc.name,
-                                            if n == 1 { "" } else { "s" },
-                                            arch.name()
-                                        ),
-                                    )
-                                    .with_label("one too many")
-                                    .with_help("remove it, or name the slot (`arg5: …`)"),
-                                );
-                                ok = false;
-                            }
+                        if i >= usize::from(sc.nslots.min(6)) && !sc.args.is_empty() {
+                            self.report(
+                                Diagnostic::new(
+                                    codes::BAD_TEST_CASE,
+                                    a.value.span,
+                                    format!(
+                                        "{} has {} argument slot{} on {}",
+                                        sc.name,
+                                        sc.nslots,
+                                        if sc.nslots == 1 { "" } else { "s" },
+                                        arch.name()
+                                    ),
+                                )
+                                .with_label("no such slot")
+                                .with_help("positional arguments fill the register slots `arg0`, `arg1`, … in order"),
+                            );
+                            ok = false;
+                        } else if i < 6 {
+                            args[i] = reg;
                         }
                     }
                     Some(n) => {

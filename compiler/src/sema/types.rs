@@ -136,16 +136,24 @@ impl Cx {
             ExprKind::Name(path) => {
                 if path.is_single() {
                     if let Some(arg) = self.find_arg(pcx, &path.segments[0].name, e.span)? {
-                        if self.lookup(pcx.module, path).is_some() {
-                            self.report(
-                                Diagnostic::new(
-                                    codes::SHADOWS_ARGUMENT,
-                                    e.span,
-                                    format!("`{}` names both an argument of {} and a constant", arg.name, pcx.syscall.name),
-                                )
-                                .with_label("taken as the argument")
-                                .with_help("inside a predicate arguments come first; rename the constant to use it here"),
-                            );
+                        if let Some(found) = self.lookup(pcx.module, path) {
+                            let def_span = match found {
+                                super::scope::Resolved::Item(d) => {
+                                    self.item(d).name().map(|n| n.span)
+                                }
+                                super::scope::Resolved::Module(_) => None,
+                            };
+                            let mut d = Diagnostic::new(
+                                codes::SHADOWS_ARGUMENT,
+                                e.span,
+                                format!("`{}` names both an argument of {} and a constant", arg.name, pcx.syscall.name),
+                            )
+                            .with_label("taken as the argument")
+                            .with_help("inside a predicate arguments come first; rename the constant to use it here");
+                            if let Some(s) = def_span {
+                                d = d.with_secondary(s, "the constant");
+                            }
+                            self.report(d);
                         }
                         return Ok(Term::Arg {
                             arg,

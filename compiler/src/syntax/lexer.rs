@@ -371,7 +371,7 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
                 if let Err(msg) = int_value(text) {
                     diagnostics.push(
                         Diagnostic::new(codes::BAD_NUMBER, span, msg.0)
-                            .with_label("here")
+                            .with_label("not a valid number")
                             .with_help(msg.1),
                     );
                 }
@@ -454,10 +454,10 @@ pub fn int_value(text: &str) -> Result<u64, (String, String)> {
     }
     if let Some(bad) = clean.chars().find(|c| !c.is_digit(radix)) {
         let base = match radix {
-            16 => "hexadecimal",
-            8 => "octal",
-            2 => "binary",
-            _ => "decimal",
+            16 => "a hexadecimal",
+            8 => "an octal",
+            2 => "a binary",
+            _ => "a decimal",
         };
         let help = if radix == 10
             && text.len() > 1
@@ -469,7 +469,7 @@ pub fn int_value(text: &str) -> Result<u64, (String, String)> {
             "numbers are decimal, `0x` hex, `0o` octal or `0b` binary, with optional `_` separators"
                 .to_string()
         };
-        return Err((format!("`{bad}` is not a {base} digit in `{text}`"), help));
+        return Err((format!("`{bad}` is not {base} digit in `{text}`"), help));
     }
     u64::from_str_radix(&clean, radix).map_err(|_| {
         (
