@@ -51,6 +51,7 @@ codes! {
     INVALID_CHAR = "E0003": "character not allowed here";
     BAD_NUMBER = "E0004": "malformed or too large integer literal";
     BAD_STRING = "E0005": "malformed string literal";
+    TOO_DEEP = "E0006": "nested too deeply";
     // resolution
     UNKNOWN_MODULE = "E0100": "unknown module";
     IMPORT_FAILED = "E0101": "imported file cannot be read";

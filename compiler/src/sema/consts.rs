@@ -249,8 +249,15 @@ impl Cx {
             );
             return Err(());
         }
+        if self.const_in_progress.len() > super::MAX_CHAIN {
+            self.const_in_progress.remove(&def);
+            let span = self.item(def).name().map_or(use_span, |n| n.span);
+            self.report_too_deep(span, "constants defined through other constants");
+            return Err(());
+        }
         let ast::ItemKind::Const(c) = self.item(def).kind.clone() else {
-            unreachable!("checked by the caller")
+            self.const_in_progress.remove(&def);
+            return Err(());
         };
         let v = match &c.value {
             ast::ConstValue::Expr(e) => self.eval_const(def.module, e, arch),
@@ -283,6 +290,7 @@ impl Cx {
         };
         self.const_in_progress.remove(&def);
         self.const_cache.insert((def, arch), v.ok());
+        self.const_journal.push((def, arch));
         v
     }
 
@@ -357,31 +365,37 @@ impl Cx {
             // A constant whose value fails on every architecture is wrong
             // in itself; one that fails on some is reported where used.
             let ok_somewhere = Arch::ALL.iter().any(|&a| {
+                if let Some(v) = self.const_cache.get(&(def, a)) {
+                    return v.is_some();
+                }
                 // Leave no trace: neither reports nor cached values of the
                 // constants this one reaches (a cached failure would hide
                 // the report that follows).
-                let saved = (
-                    self.diags.len(),
-                    self.reported.clone(),
-                    self.const_cache.clone(),
-                );
-                let ok = self.const_item_value_silent(def, a);
-                self.diags.truncate(saved.0);
-                self.reported = saved.1;
-                self.const_cache = saved.2;
+                let mark = (self.diags.len(), self.const_journal.len());
+                let ok = self.const_item_value(def, a, c.name.span).is_ok();
+                // A chain too deep fails the same way on every
+                // architecture: keep its report and cached failures, so the
+                // constants along the chain do not redo the walk.
+                if self.diags[mark.0..]
+                    .iter()
+                    .any(|d| d.code == codes::TOO_DEEP)
+                {
+                    return false;
+                }
+                let dropped: Vec<Diagnostic> = self.diags.drain(mark.0..).collect();
+                for d in dropped {
+                    self.reported.remove(&(d.code, d.primary.span));
+                }
+                let added: Vec<(DefId, Arch)> = self.const_journal.drain(mark.1..).collect();
+                for k in added {
+                    self.const_cache.remove(&k);
+                }
                 ok
             });
             if !ok_somewhere {
                 let _ = self.const_item_value(def, Arch::X86_64, c.name.span);
             }
         }
-    }
-
-    fn const_item_value_silent(&mut self, def: DefId, arch: Arch) -> bool {
-        self.const_cache.remove(&(def, arch));
-        let ok = self.const_item_value(def, arch, Span::default()).is_ok();
-        self.const_cache.remove(&(def, arch));
-        ok
     }
 
     pub(crate) fn report_unknown_arch(&mut self, n: &ast::Ident) {

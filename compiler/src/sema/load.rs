@@ -246,6 +246,10 @@ impl Cx {
                             return;
                         }
                     };
+                    if stack.len() >= super::MAX_CHAIN {
+                        self.report_too_deep(*path_span, "imports");
+                        return;
+                    }
                     self.load_module_with_stack(path.clone(), origin, text, Some(*path_span), stack)
                 };
                 let _ = item_span;

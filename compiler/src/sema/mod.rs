@@ -238,13 +238,24 @@ pub(crate) struct Cx {
     pub diags: Vec<Diagnostic>,
     reported: HashSet<(Code, Span)>,
     const_cache: HashMap<(DefId, Arch), Option<i128>>,
+    /// Every key added to `const_cache`, in order, so a trial evaluation
+    /// can be undone.
+    const_journal: Vec<(DefId, Arch)>,
     const_in_progress: HashSet<DefId>,
     used_bindings: HashSet<(ModuleId, String)>,
     profile_cache: BTreeMap<DefId, Option<CheckedProfile>>,
     /// Cycles already reported (their members, sorted), so a cycle of n
     /// items is reported once, not n times.
     reported_cycles: HashSet<Vec<DefId>>,
+    /// Depth of the recursive walks over groups, so a chain of thousands
+    /// of groups cannot exhaust the stack.
+    group_depth: u32,
 }
+
+/// How deep imports, includes, groups and constants may chain. Far more
+/// than any policy needs; it bounds the recursion of the passes that
+/// follow them.
+pub(crate) const MAX_CHAIN: usize = 100;
 
 impl Cx {
     fn new(options: Options) -> Cx {
@@ -255,10 +266,12 @@ impl Cx {
             diags: Vec::new(),
             reported: HashSet::new(),
             const_cache: HashMap::new(),
+            const_journal: Vec::new(),
             const_in_progress: HashSet::new(),
             used_bindings: HashSet::new(),
             profile_cache: BTreeMap::new(),
             reported_cycles: HashSet::new(),
+            group_depth: 0,
         }
     }
 
@@ -276,6 +289,19 @@ impl Cx {
 
     pub fn item(&self, def: DefId) -> &ast::Item {
         &self.module(def.module).ast.items[def.item as usize]
+    }
+
+    /// E0006 for a chain of `what` deeper than `MAX_CHAIN`.
+    pub(crate) fn report_too_deep(&mut self, span: Span, what: &str) {
+        self.report(
+            Diagnostic::new(
+                diagnostics::codes::TOO_DEEP,
+                span,
+                format!("{what} nest more than {MAX_CHAIN} levels deep"),
+            )
+            .with_label("the limit is crossed here")
+            .with_help("flatten the chain: moat stops following it here"),
+        );
     }
 }
 

@@ -597,6 +597,10 @@ impl Cx {
                         ast::ItemKind::Mixin(m) => m.body.clone(),
                         _ => continue,
                     };
+                    if stack.len() >= super::MAX_CHAIN {
+                        self.report_too_deep(path.span, "includes");
+                        continue;
+                    }
                     stack.push(target);
                     self.expand_body(target.module, &body, filter, targets, false, stack, out);
                     stack.pop();
@@ -729,11 +733,9 @@ impl Cx {
                     span,
                     format!("`{name}` does not exist on {}", arch_list(&missing)),
                 )
-                .with_label(format!("applies only where it exists"))
+                .with_label("applies only where it exists")
                 .with_help(replacement.unwrap_or_else(|| {
-                    format!(
-                    "the rule still applies on the other targets; put it in an `on` block to say so"
-                )
+                    "the rule still applies on the other targets; put it in an `on` block to say so".to_string()
                 })),
             );
         }
@@ -824,15 +826,22 @@ impl Cx {
         let ast::ItemKind::Group(g) = self.item(from).kind.clone() else {
             return None;
         };
+        if self.group_depth as usize >= super::MAX_CHAIN {
+            return None;
+        }
+        self.group_depth += 1;
+        let mut found = None;
         for m in &g.members {
             if let Some(SyscallRef::Group(inner)) = self.resolve_syscall_ref_quiet(from.module, m) {
                 if let Some(mut rest) = self.group_path(inner, target, seen) {
                     rest.insert(0, from);
-                    return Some(rest);
+                    found = Some(rest);
+                    break;
                 }
             }
         }
-        None
+        self.group_depth -= 1;
+        found
     }
 
     fn check_settings_placement(&mut self, body: &[ast::Stmt], place: &str) {

@@ -434,17 +434,22 @@ impl Cx {
             return;
         };
         let members = g.members.clone();
+        if self.group_depth as usize >= super::MAX_CHAIN {
+            let span = g.name.span;
+            self.report_too_deep(span, "groups");
+            return;
+        }
+        self.group_depth += 1;
         for m in &members {
             match self.resolve_syscall_ref_quiet(group.module, m) {
-                Some(SyscallRef::Syscall(s)) => {
-                    if arch.syscall(&s).is_some() && !out.contains(&s) {
-                        out.push(s);
-                    }
+                Some(SyscallRef::Syscall(s)) if arch.syscall(&s).is_some() && !out.contains(&s) => {
+                    out.push(s);
                 }
                 Some(SyscallRef::Group(inner)) => self.group_members(inner, arch, out, seen),
-                None => {}
+                _ => {}
             }
         }
+        self.group_depth -= 1;
     }
 
     pub(crate) fn resolve_syscall_ref_quiet(

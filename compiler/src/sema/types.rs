@@ -92,7 +92,10 @@ impl Cx {
                     ..
                 } => {
                     if arg.pointer {
-                        return Err(self.pointer_error(&arg, e.span));
+                        return {
+                            self.pointer_error(&arg, e.span);
+                            Err(())
+                        };
                     }
                     Ok(logic::lower(&arg.shape, &Cmp::AnySet(m)))
                 }
@@ -179,14 +182,17 @@ impl Cx {
                 Term::Const(..) => self
                     .eval_const(pcx.module, e, pcx.arch)
                     .map(|v| Term::Const(v, e.span)),
-                Term::Arg { arg, .. } => Err(self.arith_error(
-                    &arg,
-                    e.span,
-                    match op {
-                        UnOp::Neg => "-",
-                        _ => "~",
-                    },
-                )),
+                Term::Arg { arg, .. } => {
+                    self.arith_error(
+                        &arg,
+                        e.span,
+                        match op {
+                            UnOp::Neg => "-",
+                            _ => "~",
+                        },
+                    );
+                    Err(())
+                }
                 Term::Cond(_) => {
                     self.report(
                         Diagnostic::new(
@@ -243,7 +249,8 @@ impl Cx {
                         Err(())
                     }
                     (Term::Arg { arg, .. }, _) | (_, Term::Arg { arg, .. }) => {
-                        Err(self.arith_error(&arg, e.span, op.symbol()))
+                        self.arith_error(&arg, e.span, op.symbol());
+                        Err(())
                     }
                     _ => {
                         self.report(
@@ -375,7 +382,10 @@ impl Cx {
                     }),
                     Term::Arg { arg, mask, .. } => {
                         if arg.pointer {
-                            return Err(self.pointer_error(&arg, e.span));
+                            return {
+                                self.pointer_error(&arg, e.span);
+                                Err(())
+                            };
                         }
                         let a = self.check_order_bound(pcx, &arg, l, lo.span);
                         let b = self.check_order_bound(pcx, &arg, hi_incl, hi.span);
@@ -417,7 +427,10 @@ impl Cx {
         if arg.pointer {
             let null_test = matches!(op, BinOp::Eq | BinOp::Ne) && v == 0 && mask.is_none();
             if !null_test {
-                return Err(self.pointer_error(arg, span));
+                return {
+                    self.pointer_error(arg, span);
+                    Err(())
+                };
             }
         }
         match op {
@@ -576,9 +589,8 @@ impl Cx {
                 .args
                 .iter()
                 .find(|a| a.reserved_names.contains(&name))
-                .and_then(|a| match a.slots {
-                    Slots::One(s) => Some(s),
-                    Slots::Pair { lo, .. } => Some(lo),
+                .map(|a| match a.slots {
+                    Slots::One(s) | Slots::Pair { lo: s, .. } => s,
                 });
             if n >= u32::from(nslots) {
                 let mut d = Diagnostic::new(
@@ -613,7 +625,10 @@ impl Cx {
             let n = n as u8;
             if let Some(a) = sc.slot(n) {
                 if a.role == ArgRole::Padding {
-                    return Err(self.padding_error(pcx, a, name, span));
+                    return {
+                        self.padding_error(pcx, a, name, span);
+                        Err(())
+                    };
                 }
             }
             self.warn_kernel_argn(sc, name, n, span);
@@ -621,7 +636,10 @@ impl Cx {
         }
         if let Some(a) = sc.arg(name) {
             if a.role == ArgRole::Padding {
-                return Err(self.padding_error(pcx, a, name, span));
+                return {
+                    self.padding_error(pcx, a, name, span);
+                    Err(())
+                };
             }
             return Ok(Some(arg_info(pcx.arch, name, a)));
         }
@@ -635,9 +653,8 @@ impl Cx {
             .args
             .iter()
             .find(|a| a.reserved_names.contains(&name))
-            .and_then(|a| match a.slots {
-                Slots::One(s) => Some(s),
-                Slots::Pair { lo, .. } => Some(lo),
+            .map(|a| match a.slots {
+                Slots::One(s) | Slots::Pair { lo: s, .. } => s,
             });
         if let Some(k) = kernel_slot.filter(|&k| k != n) {
             let here = sc

@@ -379,10 +379,17 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
             Tok::Str => {
                 if let Err((at, msg)) = string_value(text) {
                     let s = range.start + at;
+                    // The backslash and the character after it (which may
+                    // take several bytes).
+                    let escaped = text[at + 1..].chars().next().map_or(0, char::len_utf8);
                     diagnostics.push(
-                        Diagnostic::new(codes::BAD_STRING, Span::new(file, s, s + 2), msg)
-                            .with_label("unknown escape")
-                            .with_help("the escapes are \\n \\t \\r \\0 \\\\ and \\\""),
+                        Diagnostic::new(
+                            codes::BAD_STRING,
+                            Span::new(file, s, s + 1 + escaped),
+                            msg,
+                        )
+                        .with_label("unknown escape")
+                        .with_help("the escapes are \\n \\t \\r \\0 \\\\ and \\\""),
                     );
                 }
             }

@@ -25,6 +25,92 @@ pub struct Parsed {
 pub enum UserError {
     /// `=` where a comparison was meant; parsed as `==`.
     AssignForEq(Span),
+    /// An expression nested deeper than `MAX_EXPR_DEPTH`.
+    TooDeep(Span),
+    /// `on` blocks nested deeper than `MAX_BLOCK_DEPTH`.
+    BlocksTooDeep(Span),
+}
+
+/// How deep an expression may nest (parentheses, operators, `!`): far
+/// beyond any real predicate, and shallow enough that the recursive passes
+/// over expressions never exhaust a thread's stack.
+pub const MAX_EXPR_DEPTH: u32 = 256;
+
+/// How deep `on` blocks may nest.
+pub const MAX_BLOCK_DEPTH: u32 = 32;
+
+/// The depth sentinel of an expression cut off for being too deep: any
+/// node above it is cut off too, without another report.
+const CUT: u32 = u32::MAX;
+
+/// How many `on` blocks nest in `kind` (itself included).
+fn block_depth(kind: &ast::StmtKind) -> u32 {
+    match kind {
+        ast::StmtKind::On { body, .. } => {
+            1 + body.iter().map(|s| block_depth(&s.kind)).max().unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+/// Replaces `on` blocks nested too deeply by an error statement, reported
+/// once at the outermost block (the inner ones are already bounded).
+pub(crate) fn limit_blocks(
+    kind: ast::StmtKind,
+    span: Span,
+    errors: &mut Vec<lalrpop_util::ErrorRecovery<usize, Tok, UserError>>,
+) -> ast::StmtKind {
+    if block_depth(&kind) <= MAX_BLOCK_DEPTH {
+        return kind;
+    }
+    // Blocks around a cut-off one are cut off again every
+    // MAX_BLOCK_DEPTH levels; one report says it.
+    let reported = errors.iter().any(|e| {
+        matches!(
+            e.error,
+            ParseError::User {
+                error: UserError::BlocksTooDeep(_)
+            }
+        )
+    });
+    if !reported {
+        errors.push(lalrpop_util::ErrorRecovery {
+            error: ParseError::User {
+                error: UserError::BlocksTooDeep(Span::new(
+                    span.file,
+                    span.start as usize,
+                    span.start as usize + 2,
+                )),
+            },
+            dropped_tokens: Vec::new(),
+        });
+    }
+    ast::StmtKind::Error
+}
+
+/// Replaces an expression that nests too deeply by an `Error` node (its
+/// subtree is at most `MAX_EXPR_DEPTH` deep, so dropping it is safe), and
+/// reports it once, where the limit is first crossed.
+pub(crate) fn limit_depth(
+    e: ast::Expr,
+    errors: &mut Vec<lalrpop_util::ErrorRecovery<usize, Tok, UserError>>,
+) -> ast::Expr {
+    if e.depth <= MAX_EXPR_DEPTH {
+        return e;
+    }
+    if e.depth != CUT {
+        errors.push(lalrpop_util::ErrorRecovery {
+            error: ParseError::User {
+                error: UserError::TooDeep(e.span),
+            },
+            dropped_tokens: Vec::new(),
+        });
+    }
+    ast::Expr {
+        kind: ast::ExprKind::Error,
+        span: e.span,
+        depth: CUT,
+    }
 }
 
 /// Parses one file. Never fails: syntax errors become diagnostics and
@@ -320,6 +406,28 @@ impl ErrCx<'_> {
                     "unexpected text after the end of the file's items",
                 )
                 .with_label("not expected here"),
+            ),
+            ParseError::User {
+                error: UserError::TooDeep(span),
+            } => Some(
+                Diagnostic::new(
+                    codes::TOO_DEEP,
+                    Span::new(span.file, span.start as usize, span.start as usize + 1),
+                    format!("this expression nests more than {MAX_EXPR_DEPTH} levels deep"),
+                )
+                .with_label("the limit is crossed here")
+                .with_help("split it over several rules; a long chain of alternatives reads better as `x in [A, B, …]`"),
+            ),
+            ParseError::User {
+                error: UserError::BlocksTooDeep(span),
+            } => Some(
+                Diagnostic::new(
+                    codes::TOO_DEEP,
+                    span,
+                    format!("`on` blocks nest more than {MAX_BLOCK_DEPTH} levels deep"),
+                )
+                .with_label("the limit is crossed here")
+                .with_help("an `on` block inside another only narrows its architectures: merge them"),
             ),
             ParseError::User {
                 error: UserError::AssignForEq(span),
