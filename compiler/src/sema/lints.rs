@@ -195,20 +195,20 @@ impl Cx {
             }
         }
 
-        // Socket filters on architectures that multiplex through socketcall.
-        let handles_socketcall: BTreeSet<Arch> = p
-            .layers
+        // Socket filters on architectures that multiplex through socketcall:
+        // a problem only where socketcall itself can get through.
+        let socketcall_open: BTreeSet<Arch> = p
+            .settings
+            .targets
             .iter()
-            .flat_map(|l| l.rules.iter())
-            .flat_map(|r| r.per_arch.iter())
-            .filter(|(_, ar)| ar.syscalls.iter().any(|(n, _, _)| *n == "socketcall"))
-            .map(|(a, _)| *a)
+            .copied()
+            .filter(|&a| a.syscall("socketcall").is_some() && socketcall_can_pass(p, a))
             .collect();
         for r in rules.iter().filter(|r| r.direct) {
             let mut exposed: Vec<Arch> = Vec::new();
             let mut call = "";
             for (arch, ar) in &r.per_arch {
-                if arch.syscall("socketcall").is_none() || handles_socketcall.contains(arch) {
+                if !socketcall_open.contains(arch) {
                     continue;
                 }
                 if let Some((n, _, _)) = ar
@@ -228,11 +228,57 @@ impl Cx {
                         format!("`{call}` arguments are filtered, but on {} the same call can go through `socketcall`", arch_list(&exposed)),
                     )
                     .with_label("can be bypassed")
-                    .with_help("socketcall's arguments sit behind a pointer the filter cannot read: add a rule for `socketcall` (usually `errno(ENOSYS) socketcall`, so libc uses the direct calls)"),
+                    .with_help("socketcall's arguments sit behind a pointer the filter cannot read, and nothing here stops it: add `errno(ENOSYS) socketcall` (libc then uses the direct calls), or a rule that says what socketcall gets"),
                 );
             }
         }
     }
+}
+
+/// Whether the profile leaves `socketcall` open on `arch` without saying
+/// so. A rule for socketcall among the profile's own rules (any action)
+/// is a decision, and counts as handling it. Otherwise the bases' rules
+/// decide, layer by layer: an unconditional rule with any action but
+/// `allow` or `log` stops it (every such action is stronger); an `allow`
+/// or `log` rule for it, even a conditional one, lets it through
+/// (conservatively); else the calls fall through to the next layer, and
+/// to the default at the end.
+fn socketcall_can_pass(p: &CheckedProfile, arch: Arch) -> bool {
+    use crate::syntax::ast::ActionKind;
+    let permissive = |a: super::Act| matches!(a.kind, ActionKind::Allow | ActionKind::Log);
+    let mentions = |r: &super::RuleInfo| {
+        r.per_arch
+            .get(&arch)
+            .is_some_and(|ar| ar.syscalls.iter().any(|(n, _, _)| *n == "socketcall"))
+    };
+    if p.layers
+        .first()
+        .is_some_and(|own| own.rules.iter().any(mentions))
+    {
+        return false;
+    }
+    for layer in &p.layers {
+        let mut passes = false;
+        for r in &layer.rules {
+            let Some(ar) = r.per_arch.get(&arch) else {
+                continue;
+            };
+            for (name, _, pred) in &ar.syscalls {
+                if *name != "socketcall" {
+                    continue;
+                }
+                if permissive(ar.action) {
+                    passes = true;
+                } else if matches!(pred, Pred::True) {
+                    return false;
+                }
+            }
+        }
+        if passes {
+            return true;
+        }
+    }
+    p.settings.default.get(&arch).is_none_or(|a| permissive(*a))
 }
 
 /// A call that satisfies `p`, written as a test would write it: the C
