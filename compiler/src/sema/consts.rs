@@ -214,7 +214,7 @@ impl Cx {
             format!("unknown constant `{}`", path.text()),
         )
         .with_label(if path.is_single() {
-            "not a constant, nor an argument of this syscall"
+            "no constant of this name"
         } else {
             "not found"
         })

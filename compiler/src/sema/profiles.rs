@@ -341,7 +341,13 @@ impl Cx {
                         .with_label("not a seccomp filter flag");
                         let d = match suggest(other, names) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => d.with_help(format!("the flags are {}", names.join(", "))),
+                            None if other == "no_new_privs" => d.with_help(
+                                "no_new_privs is set on the process (prctl PR_SET_NO_NEW_PRIVS) by whatever loads the filter, not passed as a filter flag",
+                            ),
+                            None => d.with_help(format!(
+                                "the flags are {}",
+                                names.map(|n| format!("`{n}`")).join(", ")
+                            )),
                         };
                         self.report(d);
                     }
@@ -720,9 +726,12 @@ impl Cx {
             )
             .with_label("no such syscall on these targets")
             .with_note(format!("it exists on {}", arch_list(&exists_on)));
-            let d = match suggest(name, cands) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help("remove it, or add an architecture that has it to `targets`"),
+            let d = match (suggest(name, cands), replacement_hint(name, arches)) {
+                (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                (None, Some(h)) => d.with_help(h.split(';').next().unwrap_or(&h).to_string()),
+                (None, None) => {
+                    d.with_help("remove it, or add an architecture that has it to `targets`")
+                }
             };
             self.report(d);
         } else {
@@ -914,8 +923,9 @@ fn replacement_hint(name: &str, missing: &[Arch]) -> Option<String> {
         _ => return None,
     };
     Some(format!(
-        "{} has `{alt}` instead; the rule still applies on the other targets",
-        arch_list(missing)
+        "{} {} `{alt}` instead; the rule still applies on the other targets",
+        arch_list(missing),
+        if missing.len() == 1 { "has" } else { "have" }
     ))
 }
 

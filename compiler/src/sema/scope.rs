@@ -132,10 +132,13 @@ impl Cx {
                         } else {
                             "a profile"
                         };
-                        let help = if matches!(other, ast::ItemKind::Mixin(_)) {
-                            "a mixin cannot be extended or built; `include` it inside a profile instead".to_string()
-                        } else {
-                            format!("{role} takes {wanted}")
+                        let help = match other {
+                            ast::ItemKind::Mixin(_) => "a mixin cannot be extended or built; `include` it inside a profile instead".to_string(),
+                            ast::ItemKind::Group(_) => format!(
+                                "{role} takes {wanted}; a group goes in a rule, as in `allow {}`",
+                                path.text()
+                            ),
+                            _ => format!("{role} takes {wanted}"),
                         };
                         self.report(
                             Diagnostic::new(
