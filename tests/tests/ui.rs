@@ -14,6 +14,8 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
 
+/// Every `.moat` file under `dir`, except under `_files/` folders, which
+/// hold files the cases import (helpers, not cases).
 fn moat_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -22,6 +24,9 @@ fn moat_files(dir: &Path) -> Vec<PathBuf> {
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
+            if p.file_name().is_some_and(|n| n == "_files") {
+                continue;
+            }
             out.extend(moat_files(&p));
         } else if p.extension().is_some_and(|x| x == "moat") {
             out.push(p);
@@ -46,7 +51,7 @@ fn must_fail_corpus() {
     let base = root();
     let files = moat_files(&base.join("ui"));
     assert!(
-        files.len() >= 60,
+        files.len() >= 70,
         "the must-fail corpus has {} cases",
         files.len()
     );
@@ -130,7 +135,174 @@ fn must_pass_corpus() {
                 .collect();
             if !bad.is_empty() {
                 failures.push(render::render_all(&a.diagnostics, &a.sources, false));
+                continue;
             }
+        }
+        // The file's own `test` blocks hold on the compiled program.
+        match moat::driver::run_tests(&a) {
+            Ok(results) => {
+                for r in results.iter().filter(|r| !r.passed()) {
+                    failures.push(format!(
+                        "{}: test `{}` on {} of profile `{}` expected {}, got {}",
+                        path.display(),
+                        r.case.text,
+                        r.case.arch,
+                        r.profile,
+                        r.case.expect,
+                        r.got
+                    ));
+                }
+            }
+            Err(d) => failures.push(render::render_all(&[d], &a.sources, false)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `docs/diagnostics.md` lists every code with what triggers it and an
+/// example taken from the must-fail corpus. Regenerate it with
+/// `UPDATE_DOCS=1 cargo test -p moat-tests --test ui diagnostics_doc`.
+#[test]
+fn diagnostics_doc_is_current() {
+    let base = root();
+    let cases: Vec<(PathBuf, BTreeSet<String>, String)> = moat_files(&base.join("ui"))
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            let expected = text
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("// expect:"))
+                .unwrap_or("")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            (p, expected, text)
+        })
+        .collect();
+    let mut doc = String::from(
+        "# Diagnostics\n\n\
+         <!-- Generated from compiler/src/diagnostics/codes.rs and the must-fail corpus\n\
+         (tests/ui) by `UPDATE_DOCS=1 cargo test -p moat-tests --test ui diagnostics_doc`;\n\
+         do not edit by hand. -->\n\n\
+         Every error and warning moat reports has a stable code: `E…` codes are errors\n\
+         (nothing is built), `W…` codes are warnings. A code never changes meaning once\n\
+         shipped. Each diagnostic has a primary span, a message, and where it helps a\n\
+         label on other spans, a help line and notes. `moat check --format json` gives\n\
+         the same diagnostics as JSON; the language server shows them as you type.\n\n\
+         The examples below are cases of the must-fail corpus (`tests/ui`), shown with\n\
+         the diagnostic they produce.\n\n\
+         | code | title |\n| --- | --- |\n",
+    );
+    for info in CODES {
+        let c = info.code.as_str();
+        doc.push_str(&format!(
+            "| [{c}](#{}) | {} |\n",
+            c.to_lowercase(),
+            info.title.replace('|', "\\|")
+        ));
+    }
+    for info in CODES {
+        let c = info.code.as_str();
+        doc.push_str(&format!(
+            "\n## {c}\n\n**{}**\n\n{}\n",
+            info.title, info.explanation
+        ));
+        if LATER_STAGE_CODES.contains(&c) {
+            doc.push_str(
+                "\nReported by `moat build` and the output formats, after checking; see\n\
+                 `docs/backend.md`.\n",
+            );
+            continue;
+        }
+        // The smallest case that produces only this code, else the
+        // smallest that produces it among others.
+        let pick = cases
+            .iter()
+            .filter(|(_, e, _)| e.contains(c))
+            .min_by_key(|(_, e, t)| (e.len() != 1, t.len()));
+        let Some((path, _, text)) = pick else {
+            continue;
+        };
+        let a = analyze(path, &base);
+        let Some(d) = a.diagnostics.iter().find(|d| d.code.as_str() == c) else {
+            continue;
+        };
+        let rel = path.strip_prefix(&base).unwrap().display().to_string();
+        let source: String = text.lines().skip(1).map(|l| clip(l) + "\n").collect();
+        let shown: String = render::render(d, &a.sources, false)
+            .lines()
+            .map(|l| clip(l) + "\n")
+            .collect();
+        doc.push_str(&format!(
+            "\nFrom `tests/{rel}`:\n\n```moat\n{}```\n\n```text\n{shown}```\n",
+            source.trim_start_matches('\n')
+        ));
+    }
+    let path = base.join("../docs/diagnostics.md");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &doc).unwrap();
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == doc,
+        "docs/diagnostics.md is out of date: run `UPDATE_DOCS=1 cargo test -p moat-tests --test ui diagnostics_doc`"
+    );
+}
+
+/// Long lines (the nesting-limit case) are cut for the docs.
+fn clip(line: &str) -> String {
+    if line.chars().count() <= 100 {
+        return line.trim_end().to_string();
+    }
+    let cut: String = line.chars().take(96).collect();
+    format!("{} …", cut.trim_end())
+}
+
+/// Every `moat` block of `docs/language.md` compiles (warnings allowed)
+/// and its test blocks pass.
+#[test]
+fn language_doc_examples_compile() {
+    let base = root();
+    let doc = std::fs::read_to_string(base.join("../docs/language.md")).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in doc.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```moat") => current = Some(String::new()),
+            (Some(b), "```") => {
+                blocks.push(std::mem::take(b));
+                current = None;
+            }
+            (Some(b), l) => {
+                b.push_str(l);
+                b.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(blocks.len() >= 5, "found {} moat blocks", blocks.len());
+    let mut failures = Vec::new();
+    for (i, text) in blocks.iter().enumerate() {
+        let a = analyze_source(
+            &format!("docs/language.md block {}", i + 1),
+            None,
+            text,
+            &Options::default(),
+        );
+        if a.has_errors() {
+            failures.push(render::render_all(&a.diagnostics, &a.sources, false));
+            continue;
+        }
+        match moat::driver::run_tests(&a) {
+            Ok(results) => failures.extend(
+                results
+                    .iter()
+                    .filter(|r| !r.passed())
+                    .map(|r| format!("block {}: `{}` failed", i + 1, r.case.text)),
+            ),
+            Err(d) => failures.push(render::render_all(&[d], &a.sources, false)),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -3,18 +3,68 @@
 //! the carets).
 
 use super::{Diagnostic, Severity};
+use crate::source::FileId;
 use crate::source::SourceMap;
-use ariadne::{Config, IndexType, Label, Report, ReportKind};
+use ariadne::{Config, FnCache, IndexType, Label, Report, ReportKind};
+
+/// A file as ariadne sees it: shown by name, told apart by id (two
+/// imported files may be written with the same relative path).
+#[derive(Clone, Debug)]
+struct Key {
+    id: FileId,
+    name: String,
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.id == other.id
+    }
+}
+impl Eq for Key {}
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.id.hash(h);
+    }
+}
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
 
 /// Renders one diagnostic; `color` is off for snapshots, files and pipes.
 pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
-    let name = |id: crate::source::FileId| sources.get(id).name.clone();
+    render_all_inner(std::slice::from_ref(diag), sources, color)
+}
+
+/// Each file's text is turned into ariadne's line table once, when a
+/// diagnostic first points into it (not once per diagnostic).
+fn render_all_inner(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let mut cache = FnCache::new(|k: &Key| Ok::<String, String>(sources.get(k.id).text.clone()));
+    let mut out = Vec::new();
+    for diag in diags {
+        render_one(diag, sources, color, &mut cache, &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn render_one(
+    diag: &Diagnostic,
+    sources: &SourceMap,
+    color: bool,
+    cache: &mut impl ariadne::Cache<Key>,
+    out: &mut Vec<u8>,
+) {
+    let key = |id: FileId| Key {
+        id,
+        name: sources.get(id).name.clone(),
+    };
     let primary = diag.primary.span;
     let kind = match diag.severity() {
         Severity::Error => ReportKind::Error,
         Severity::Warning => ReportKind::Warning,
     };
-    let mut report = Report::build(kind, (name(primary.file), primary.range()))
+    let mut report = Report::build(kind, (key(primary.file), primary.range()))
         .with_config(
             Config::default()
                 .with_color(color)
@@ -22,14 +72,14 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         )
         .with_code(diag.code)
         .with_message(&diag.message);
-    let mut primary_label = Label::new((name(primary.file), primary.range())).with_order(0);
+    let mut primary_label = Label::new((key(primary.file), primary.range())).with_order(0);
     if !diag.primary.message.is_empty() {
         primary_label = primary_label.with_message(&diag.primary.message);
     }
     report = report.with_label(primary_label);
     for (i, l) in diag.secondary.iter().enumerate() {
         report = report.with_label(
-            Label::new((name(l.span.file), l.span.range()))
+            Label::new((key(l.span.file), l.span.range()))
                 .with_message(&l.message)
                 .with_order(i as i32 + 1),
         );
@@ -40,25 +90,15 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     for note in &diag.notes {
         report = report.with_note(note);
     }
-    let cache = ariadne::sources(
-        sources
-            .files()
-            .map(|(_, f)| (f.name.clone(), f.text.clone())),
-    );
-    let mut out = Vec::new();
     report
         .finish()
-        .write(cache, &mut out)
+        .write(cache, &mut *out)
         .expect("writing to a Vec cannot fail");
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Renders all diagnostics in order, followed by a one-line summary.
 pub fn render_all(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    let mut out = String::new();
-    for d in diags {
-        out.push_str(&render(d, sources, color));
-    }
+    let mut out = render_all_inner(diags, sources, color);
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if !diags.is_empty() {

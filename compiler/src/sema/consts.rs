@@ -207,16 +207,18 @@ impl Cx {
                 .map(|c| c.name.to_string()),
         );
         cands.extend(crate::arch::all_errno_names().iter().map(|s| s.to_string()));
+        let help = self.path_help(from, path, &["constant"], &cands);
         let d = Diagnostic::new(
             codes::UNKNOWN_CONSTANT,
             path.span,
             format!("unknown constant `{}`", path.text()),
         )
-        .with_label("not a constant, nor an argument of this syscall");
-        let d = match suggest(&path.last().name, cands.iter().map(String::as_str)) {
-            Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d,
-        };
+        .with_label(if path.is_single() {
+            "no constant of this name"
+        } else {
+            "not found"
+        })
+        .with_help_opt(help);
         self.report(d);
         Err(())
     }
@@ -239,13 +241,23 @@ impl Cx {
                     format!("constant `{}` is defined in terms of itself", name.name),
                 )
                 .with_label("defined here")
-                .with_secondary(use_span, "used here, inside its own definition")
+                .with_secondary(
+                    use_span,
+                    "used here while its value is still being computed",
+                )
                 .with_help("give it a value that does not refer back to it"),
             );
             return Err(());
         }
+        if self.const_in_progress.len() > super::MAX_CHAIN {
+            self.const_in_progress.remove(&def);
+            let span = self.item(def).name().map_or(use_span, |n| n.span);
+            self.report_too_deep(span, "constants defined through other constants");
+            return Err(());
+        }
         let ast::ItemKind::Const(c) = self.item(def).kind.clone() else {
-            unreachable!("checked by the caller")
+            self.const_in_progress.remove(&def);
+            return Err(());
         };
         let v = match &c.value {
             ast::ConstValue::Expr(e) => self.eval_const(def.module, e, arch),
@@ -278,6 +290,7 @@ impl Cx {
         };
         self.const_in_progress.remove(&def);
         self.const_cache.insert((def, arch), v.ok());
+        self.const_journal.push((def, arch));
         v
     }
 
@@ -352,10 +365,31 @@ impl Cx {
             // A constant whose value fails on every architecture is wrong
             // in itself; one that fails on some is reported where used.
             let ok_somewhere = Arch::ALL.iter().any(|&a| {
-                let saved = (self.diags.len(), self.reported.clone());
-                let ok = self.const_item_value_silent(def, a);
-                self.diags.truncate(saved.0);
-                self.reported = saved.1;
+                if let Some(v) = self.const_cache.get(&(def, a)) {
+                    return v.is_some();
+                }
+                // Leave no trace: neither reports nor cached values of the
+                // constants this one reaches (a cached failure would hide
+                // the report that follows).
+                let mark = (self.diags.len(), self.const_journal.len());
+                let ok = self.const_item_value(def, a, c.name.span).is_ok();
+                // A chain too deep fails the same way on every
+                // architecture: keep its report and cached failures, so the
+                // constants along the chain do not redo the walk.
+                if self.diags[mark.0..]
+                    .iter()
+                    .any(|d| d.code == codes::TOO_DEEP)
+                {
+                    return false;
+                }
+                let dropped: Vec<Diagnostic> = self.diags.drain(mark.0..).collect();
+                for d in dropped {
+                    self.reported.remove(&(d.code, d.primary.span));
+                }
+                let added: Vec<(DefId, Arch)> = self.const_journal.drain(mark.1..).collect();
+                for k in added {
+                    self.const_cache.remove(&k);
+                }
                 ok
             });
             if !ok_somewhere {
@@ -364,24 +398,36 @@ impl Cx {
         }
     }
 
-    fn const_item_value_silent(&mut self, def: DefId, arch: Arch) -> bool {
-        self.const_cache.remove(&(def, arch));
-        let ok = self.const_item_value(def, arch, Span::default()).is_ok();
-        self.const_cache.remove(&(def, arch));
-        ok
-    }
-
     pub(crate) fn report_unknown_arch(&mut self, n: &ast::Ident) {
         let names: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).chain(["x86"]).collect();
+        // Other tools' names for the same ABIs (Go, Debian, Docker, uname).
+        let other = match n.name.to_ascii_lowercase().as_str() {
+            "amd64" | "x64" | "x86-64" => Some("x86_64"),
+            "arm64" | "aarch64_be" => Some("aarch64"),
+            "i686" | "i586" | "i486" | "ia32" | "386" => Some("i386"),
+            "armhf" | "armel" | "armv7" | "armv7l" | "arm32" => Some("arm"),
+            "riscv" | "rv64" | "riscv64gc" => Some("riscv64"),
+            "ppc64" | "ppc64el" | "powerpc64le" | "powerpc64" => Some("ppc64le"),
+            "s390" | "systemz" => Some("s390x"),
+            _ => None,
+        };
         let d = Diagnostic::new(
             codes::UNKNOWN_ARCH,
             n.span,
             format!("unknown architecture `{}`", n.name),
         )
         .with_label("not an architecture moat knows");
-        let d = match suggest(&n.name, names.iter().copied()) {
+        let d = match other.or_else(|| suggest(&n.name, names.iter().copied())) {
+            Some(s) if other.is_some() => d.with_help(format!("moat calls it `{s}`")),
             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-            None => d.with_help(format!("the architectures are {}", names.join(", "))),
+            None => d.with_help(format!(
+                "the architectures are {} (`x86` is i386)",
+                Arch::ALL
+                    .iter()
+                    .map(|a| format!("`{}`", a.name()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
         };
         self.report(d);
     }

@@ -39,22 +39,25 @@ impl Cx {
         let Some(own) = p.layers.first() else { return };
         let rules = &own.rules;
 
-        // Constant conditions.
-        for r in rules.iter().filter(|r| r.direct) {
+        // Constant conditions. A rule that can never match is not also
+        // reported as never deciding anything.
+        let mut never_matches: BTreeSet<usize> = BTreeSet::new();
+        for (i, r) in rules.iter().enumerate().filter(|(_, r)| r.direct) {
             let preds: Vec<&Pred> = r
                 .per_arch
                 .values()
                 .flat_map(|a| a.syscalls.iter().map(|(_, _, p)| p))
                 .collect();
-            if preds.is_empty() || preds.iter().all(|p| matches!(p, Pred::True)) {
+            if preds.is_empty() || !r.conditional {
                 continue;
             }
             if preds.iter().all(|p| logic::satisfiable(p) == Some(false)) {
                 self.report(
                     Diagnostic::new(codes::ALWAYS_FALSE, r.span, "this rule's condition can never hold")
                         .with_label("never matches")
-                        .with_help("check masks and values: a bit the mask clears can never be set, and a value outside the argument's width never matches"),
+                        .with_help("no value of the arguments satisfies it: check the masks, the values and the argument's type (a bit the mask clears is never set; an unsigned argument is never negative)"),
                 );
+                never_matches.insert(i);
                 continue;
             }
             let negs: Vec<Pred> = preds
@@ -70,7 +73,7 @@ impl Cx {
                     )
                     .with_label("the `if` does not restrict anything")
                     .with_help(
-                        "drop the condition, or fix it if it was meant to restrict the rule",
+                        "every value of the arguments satisfies it (an unsigned argument is always `>= 0`): drop the condition, or fix it if it was meant to restrict the rule",
                     ),
                 );
             }
@@ -91,7 +94,8 @@ impl Cx {
 
         // Same action, different data, overlapping conditions.
         let mut conflicts: BTreeSet<(usize, usize)> = BTreeSet::new();
-        let mut conflict_where: BTreeMap<(usize, usize), (Arch, &'static str)> = BTreeMap::new();
+        let mut conflict_where: BTreeMap<(usize, usize), (Arch, &'static str, Option<String>)> =
+            BTreeMap::new();
         for ((arch, nr), entries) in &by_call {
             for (x, a) in entries.iter().enumerate() {
                 for b in &entries[x + 1..] {
@@ -105,14 +109,16 @@ impl Cx {
                     let both = Pred::And(vec![a.2.clone(), b.2.clone()]);
                     if logic::satisfiable(&both) != Some(false) {
                         conflicts.insert(key);
-                        let name = arch.syscall_by_nr(*nr).map(|s| s.name).unwrap_or("?");
-                        conflict_where.insert(key, (*arch, name));
+                        let sc = arch.syscall_by_nr(*nr);
+                        let name = sc.map(|s| s.name).unwrap_or("?");
+                        let example = sc.and_then(|sc| example_call(*arch, sc, &both));
+                        conflict_where.insert(key, (*arch, name, example));
                     }
                 }
             }
         }
         for (a, b) in &conflicts {
-            let (arch, name) = conflict_where[&(*a, *b)];
+            let (arch, name, example) = conflict_where[&(*a, *b)].clone();
             let (ra, rb) = (&rules[*a], &rules[*b]);
             let act = |r: &super::RuleInfo| {
                 r.per_arch
@@ -132,14 +138,17 @@ impl Cx {
                 )
                 .with_label(format!("this rule says {}", act(rb)))
                 .with_secondary(ra.span, format!("this rule says {}", act(ra)))
-                .with_note(format!("for example on {}", arch.name()))
+                .with_note(match example {
+                    Some(call) => format!("for example `{arch}: {call}` matches both"),
+                    None => format!("for example on {}", arch.name()),
+                })
                 .with_help("make the conditions disjoint, or use one action for both"),
             );
         }
 
         // Rules that never decide anything.
         for (i, r) in rules.iter().enumerate() {
-            if !r.direct {
+            if !r.direct || never_matches.contains(&i) {
                 continue;
             }
             let mut any_entry = false;
@@ -186,20 +195,20 @@ impl Cx {
             }
         }
 
-        // Socket filters on architectures that multiplex through socketcall.
-        let handles_socketcall: BTreeSet<Arch> = p
-            .layers
+        // Socket filters on architectures that multiplex through socketcall:
+        // a problem only where socketcall itself can get through.
+        let socketcall_open: BTreeSet<Arch> = p
+            .settings
+            .targets
             .iter()
-            .flat_map(|l| l.rules.iter())
-            .flat_map(|r| r.per_arch.iter())
-            .filter(|(_, ar)| ar.syscalls.iter().any(|(n, _, _)| *n == "socketcall"))
-            .map(|(a, _)| *a)
+            .copied()
+            .filter(|&a| a.syscall("socketcall").is_some() && socketcall_can_pass(p, a))
             .collect();
         for r in rules.iter().filter(|r| r.direct) {
             let mut exposed: Vec<Arch> = Vec::new();
             let mut call = "";
             for (arch, ar) in &r.per_arch {
-                if arch.syscall("socketcall").is_none() || handles_socketcall.contains(arch) {
+                if !socketcall_open.contains(arch) {
                     continue;
                 }
                 if let Some((n, _, _)) = ar
@@ -219,9 +228,109 @@ impl Cx {
                         format!("`{call}` arguments are filtered, but on {} the same call can go through `socketcall`", arch_list(&exposed)),
                     )
                     .with_label("can be bypassed")
-                    .with_help("socketcall's arguments sit behind a pointer the filter cannot read: add a rule for `socketcall` (usually `errno(ENOSYS) socketcall`, so libc uses the direct calls)"),
+                    .with_help("socketcall's arguments sit behind a pointer the filter cannot read, and nothing here stops it: add `errno(ENOSYS) socketcall` (libc then uses the direct calls), or a rule that says what socketcall gets"),
                 );
             }
         }
     }
+}
+
+/// Whether the profile leaves `socketcall` open on `arch` without saying
+/// so. A rule for socketcall among the profile's own rules (any action)
+/// is a decision, and counts as handling it. Otherwise the bases' rules
+/// decide, layer by layer: an unconditional rule with any action but
+/// `allow` or `log` stops it (every such action is stronger); an `allow`
+/// or `log` rule for it, even a conditional one, lets it through
+/// (conservatively); else the calls fall through to the next layer, and
+/// to the default at the end.
+fn socketcall_can_pass(p: &CheckedProfile, arch: Arch) -> bool {
+    use crate::syntax::ast::ActionKind;
+    let permissive = |a: super::Act| matches!(a.kind, ActionKind::Allow | ActionKind::Log);
+    let mentions = |r: &super::RuleInfo| {
+        r.per_arch
+            .get(&arch)
+            .is_some_and(|ar| ar.syscalls.iter().any(|(n, _, _)| *n == "socketcall"))
+    };
+    if p.layers
+        .first()
+        .is_some_and(|own| own.rules.iter().any(mentions))
+    {
+        return false;
+    }
+    for layer in &p.layers {
+        let mut passes = false;
+        for r in &layer.rules {
+            let Some(ar) = r.per_arch.get(&arch) else {
+                continue;
+            };
+            for (name, _, pred) in &ar.syscalls {
+                if *name != "socketcall" {
+                    continue;
+                }
+                if permissive(ar.action) {
+                    passes = true;
+                } else if matches!(pred, Pred::True) {
+                    return false;
+                }
+            }
+        }
+        if passes {
+            return true;
+        }
+    }
+    p.settings.default.get(&arch).is_none_or(|a| permissive(*a))
+}
+
+/// A call that satisfies `p`, written as a test would write it: the C
+/// arguments by position, trailing zeros left out.
+fn example_call(arch: Arch, sc: &crate::arch::Syscall, p: &Pred) -> Option<String> {
+    use crate::arch::{ArgType, Slots};
+    let mut dd = logic::Dd::new();
+    let n = dd.from_pred(p);
+    let logic::Witness::Found(w) = dd.witness(n, logic::Dd::TRUE) else {
+        return None;
+    };
+    let regs = w.to_args();
+    let mut vals: Vec<String> = sc
+        .logical_args()
+        .map(|a| {
+            let (raw, bits, signed) = match (a.slots, a.ty) {
+                (Slots::Pair { lo, hi }, ArgType::Int { signed, .. }) => (
+                    (regs[usize::from(lo)] & 0xffff_ffff) | (regs[usize::from(hi)] << 32),
+                    64,
+                    signed,
+                ),
+                (Slots::One(s), ArgType::Int { bits, signed }) => {
+                    (regs[usize::from(s)], bits, signed)
+                }
+                (Slots::One(s) | Slots::Pair { lo: s, .. }, ArgType::Pointer) => (
+                    regs[usize::from(s)],
+                    if arch.is_64bit_regs() { 64 } else { 32 },
+                    false,
+                ),
+            };
+            let v = if bits >= 64 {
+                raw
+            } else {
+                raw & ((1u64 << bits) - 1)
+            };
+            let negative = signed && bits <= 64 && (v >> (bits - 1)) & 1 == 1;
+            if negative {
+                let m = if bits >= 64 {
+                    v
+                } else {
+                    v | !((1u64 << bits) - 1)
+                };
+                format!("{}", m as i64)
+            } else if v > 0xff {
+                format!("{v:#x}")
+            } else {
+                v.to_string()
+            }
+        })
+        .collect();
+    while vals.last().is_some_and(|v| v == "0") {
+        vals.pop();
+    }
+    Some(format!("{}({})", sc.name, vals.join(", ")))
 }

@@ -191,6 +191,17 @@ impl Cx {
                 path_span,
                 alias,
             } => {
+                // A literal with a bad escape was reported by the lexer; its
+                // value means nothing.
+                let literal = self
+                    .sources
+                    .get(self.module(from).file)
+                    .text
+                    .get(path_span.range())
+                    .unwrap_or("\"\"");
+                if literal.len() < 2 || crate::syntax::lexer::string_value(literal).is_err() {
+                    return;
+                }
                 let Some(found) = self.find_file(from, path) else {
                     let dirs = self.options.search_dirs();
                     let mut d = Diagnostic::new(
@@ -235,6 +246,10 @@ impl Cx {
                             return;
                         }
                     };
+                    if stack.len() >= super::MAX_CHAIN {
+                        self.report_too_deep(*path_span, "imports");
+                        return;
+                    }
                     self.load_module_with_stack(path.clone(), origin, text, Some(*path_span), stack)
                 };
                 let _ = item_span;
@@ -268,24 +283,39 @@ impl Cx {
         at: Span,
         from: ModuleId,
     ) {
-        let mut names: Vec<String> = Vec::new();
-        let mut d = Diagnostic::new(codes::IMPORT_CYCLE, at, "import cycle").with_label(format!(
-            "`{}` imports `{}`, which is still being loaded",
-            self.module(from).name,
-            self.module(target).name
-        ));
-        for (m, span) in chain {
-            if (m.0 as usize) < self.modules.len() {
-                names.push(self.module(*m).name.clone());
+        // chain[0] is `target`; each later entry was imported by the one
+        // before it at the span it carries; `from` imports `target` at `at`.
+        let mut names: Vec<String> = chain
+            .iter()
+            .map(|(m, _)| self.module(*m).name.clone())
+            .collect();
+        names.push(self.module(target).name.clone());
+        let message = if chain.len() <= 2 {
+            if from == target {
+                format!("`{}` imports itself", self.module(from).name)
+            } else {
+                format!(
+                    "`{}` and `{}` import each other",
+                    self.module(target).name,
+                    self.module(from).name
+                )
             }
+        } else {
+            format!(
+                "`{}` imports a file that imports it",
+                self.module(target).name
+            )
+        };
+        let mut d = Diagnostic::new(codes::IMPORT_CYCLE, at, message)
+            .with_label(format!("imports `{}` back", self.module(target).name));
+        for (m, span) in &chain[1..] {
             if let Some(span) = span {
-                d = d.with_secondary(*span, "imported here");
+                d = d.with_secondary(*span, format!("imports `{}`", self.module(*m).name));
             }
         }
-        names.push(self.module(target).name.clone());
         d = d
             .with_note(format!("cycle: {}", names.join(" → ")))
-            .with_help("move what both files need into a third file that imports neither");
+            .with_help("move what the files share into another file that imports neither");
         self.report(d);
     }
 
@@ -386,6 +416,40 @@ impl Cx {
                 .with_label("second import")
                 .with_secondary(prev_span, "first imported here")
                 .with_help("remove one import, or import a file under another name with `as`"),
+            );
+            return;
+        }
+        if let Some(&item) = module.items.get(name) {
+            // An import and an item of the file with one name: the item
+            // would silently win every lookup.
+            let item_span = module.ast.items[item as usize]
+                .name()
+                .map_or(span, |n| n.span);
+            let (later, earlier) = if item_span.start > span.start {
+                (item_span, span)
+            } else {
+                (span, item_span)
+            };
+            self.report(
+                Diagnostic::new(
+                    codes::DUPLICATE_ITEM,
+                    later,
+                    format!("`{name}` is both imported and defined in this file"),
+                )
+                .with_label(if later == span {
+                    "imported here"
+                } else {
+                    "defined here"
+                })
+                .with_secondary(
+                    earlier,
+                    if later == span {
+                        "defined here"
+                    } else {
+                        "imported here"
+                    },
+                )
+                .with_help("rename the item, or reach the imported one through its module (`module::name`)"),
             );
             return;
         }

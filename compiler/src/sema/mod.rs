@@ -217,6 +217,7 @@ pub fn analyze_source(
         }
     }
     let tests = cx.check_tests(root, &profiles);
+    cx.check_unused_imports(root);
     let mut diagnostics = std::mem::take(&mut cx.diags);
     diagnostics::sort_and_dedup(&mut diagnostics);
     Analysis {
@@ -237,10 +238,24 @@ pub(crate) struct Cx {
     pub diags: Vec<Diagnostic>,
     reported: HashSet<(Code, Span)>,
     const_cache: HashMap<(DefId, Arch), Option<i128>>,
+    /// Every key added to `const_cache`, in order, so a trial evaluation
+    /// can be undone.
+    const_journal: Vec<(DefId, Arch)>,
     const_in_progress: HashSet<DefId>,
     used_bindings: HashSet<(ModuleId, String)>,
     profile_cache: BTreeMap<DefId, Option<CheckedProfile>>,
+    /// Cycles already reported (their members, sorted), so a cycle of n
+    /// items is reported once, not n times.
+    reported_cycles: HashSet<Vec<DefId>>,
+    /// Depth of the recursive walks over groups, so a chain of thousands
+    /// of groups cannot exhaust the stack.
+    group_depth: u32,
 }
+
+/// How deep imports, includes, groups and constants may chain. Far more
+/// than any policy needs; it bounds the recursion of the passes that
+/// follow them.
+pub(crate) const MAX_CHAIN: usize = 100;
 
 impl Cx {
     fn new(options: Options) -> Cx {
@@ -251,9 +266,12 @@ impl Cx {
             diags: Vec::new(),
             reported: HashSet::new(),
             const_cache: HashMap::new(),
+            const_journal: Vec::new(),
             const_in_progress: HashSet::new(),
             used_bindings: HashSet::new(),
             profile_cache: BTreeMap::new(),
+            reported_cycles: HashSet::new(),
+            group_depth: 0,
         }
     }
 
@@ -271,6 +289,59 @@ impl Cx {
 
     pub fn item(&self, def: DefId) -> &ast::Item {
         &self.module(def.module).ast.items[def.item as usize]
+    }
+
+    /// E0006 for a chain of `what` deeper than `MAX_CHAIN`.
+    pub(crate) fn report_too_deep(&mut self, span: Span, what: &str) {
+        self.report(
+            Diagnostic::new(
+                diagnostics::codes::TOO_DEEP,
+                span,
+                format!("{what} nest more than {MAX_CHAIN} levels deep"),
+            )
+            .with_label("the limit is crossed here")
+            .with_help("flatten the chain: moat stops following it here"),
+        );
+    }
+}
+
+impl Cx {
+    /// W0009: a name a `use` of the root file binds that nothing looked
+    /// up. Only said of an error-free analysis: rules an error kept from
+    /// being checked may be the ones that use the import.
+    fn check_unused_imports(&mut self, root: ModuleId) {
+        if self.diags.iter().any(|d| d.is_error()) {
+            return;
+        }
+        let mut unused: Vec<(String, Span)> = self
+            .module(root)
+            .imports
+            .iter()
+            .filter(|(name, _)| !self.used_bindings.contains(&(root, (*name).clone())))
+            .map(|(name, b)| (name.clone(), b.span))
+            .collect();
+        unused.sort_by_key(|(_, span)| *span);
+        for (name, span) in unused {
+            self.report(
+                Diagnostic::new(
+                    diagnostics::codes::UNUSED_IMPORT,
+                    span,
+                    format!("`{name}` is imported but never used"),
+                )
+                .with_label("unused")
+                .with_help("remove it from the `use`"),
+            );
+        }
+    }
+}
+
+/// "`a`, `b` and `c`"
+pub(crate) fn and_list(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        0 => String::new(),
+        1 => quoted[0].clone(),
+        n => format!("{} and {}", quoted[..n - 1].join(", "), quoted[n - 1]),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct RuleInfo {
     pub action_span: Span,
     /// Written in the profile itself (not spliced in by `include`).
     pub direct: bool,
+    /// The rule has an `if` (which may still fold to a constant).
+    pub conditional: bool,
     pub per_arch: BTreeMap<Arch, ArchRule>,
 }
 
@@ -76,6 +78,10 @@ impl Cx {
             return done.clone();
         }
         let mut chain = vec![def];
+        // A base that does not resolve ends the chain early; the profile's
+        // own rules are still checked, but nothing is said about settings
+        // the missing base may have had.
+        let mut chain_broken = false;
         // The extends chain, root last.
         loop {
             let cur = *chain.last().expect("non-empty");
@@ -83,34 +89,20 @@ impl Cx {
                 return None;
             };
             let Some(base_path) = &p.extends else { break };
-            let base = self.resolve_profile(cur.module, base_path, false, "`extends`")?;
+            let Some(base) = self.resolve_profile(cur.module, base_path, false, "`extends`") else {
+                chain_broken = true;
+                break;
+            };
             if let Some(pos) = chain.iter().position(|d| *d == base) {
-                let names: Vec<String> = chain[pos..]
-                    .iter()
-                    .chain(std::iter::once(&base))
-                    .map(|d| {
-                        self.item(*d)
-                            .name()
-                            .map(|n| n.name.clone())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                self.report(
-                    Diagnostic::new(
-                        codes::EXTENDS_CYCLE,
-                        base_path.span,
-                        format!("profile `{}` extends itself", p.name.name),
-                    )
-                    .with_label("closes the cycle")
-                    .with_note(format!("cycle: {}", names.join(" → ")))
-                    .with_help("a profile's base cannot depend on the profile"),
-                );
+                self.report_extends_cycle(&chain[pos..]);
                 self.profile_cache.insert(def, None);
                 return None;
             }
             chain.push(base);
         }
-        let settings = self.resolve_settings(&chain)?;
+        // Settings with errors still give the rules something to be
+        // checked against: one run reports everything.
+        let mut settings = self.resolve_settings(&chain, chain_broken);
         let mut layers = Vec::new();
         for (i, &layer_def) in chain.iter().enumerate() {
             let ast::ItemKind::Profile(p) = self.item(layer_def).kind.clone() else {
@@ -133,6 +125,7 @@ impl Cx {
                 rules,
             });
         }
+        settings.flags |= implied_flags(&settings, &layers);
         let item = self.item(def);
         let ast::ItemKind::Profile(p) = &item.kind else {
             unreachable!()
@@ -150,9 +143,67 @@ impl Cx {
         Some(checked)
     }
 
+    /// One report per extends cycle (each profile on it extends the next,
+    /// the last the first), at the `extends` of the cycle's first profile
+    /// in source order, with the other `extends` clauses labelled.
+    fn report_extends_cycle(&mut self, cycle: &[DefId]) {
+        let Some(start) = cycle
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, d)| **d)
+            .map(|(i, _)| i)
+        else {
+            return;
+        };
+        let order: Vec<DefId> = cycle[start..]
+            .iter()
+            .chain(&cycle[..start])
+            .copied()
+            .collect();
+        let mut key = order.clone();
+        key.sort();
+        if !self.reported_cycles.insert(key) {
+            return;
+        }
+        let info: Vec<(String, Option<ast::Path>)> = order
+            .iter()
+            .map(|d| match &self.item(*d).kind {
+                ast::ItemKind::Profile(p) => (p.name.name.clone(), p.extends.clone()),
+                _ => (String::new(), None),
+            })
+            .collect();
+        let mut names: Vec<String> = info.iter().map(|(n, _)| n.clone()).collect();
+        names.push(names[0].clone());
+        let Some(first) = info[0].1.clone() else {
+            return;
+        };
+        let message = if order.len() == 1 {
+            format!("profile `{}` extends itself", names[0])
+        } else {
+            format!(
+                "profiles {} extend each other in a cycle",
+                super::and_list(&names[..order.len()])
+            )
+        };
+        let mut d = Diagnostic::new(codes::EXTENDS_CYCLE, first.span, message).with_label(format!(
+            "`{}` extends `{}`",
+            names[0],
+            first.text()
+        ));
+        for (name, ext) in &info[1..] {
+            if let Some(e) = ext {
+                d = d.with_secondary(e.span, format!("`{name}` extends `{}`", e.text()));
+            }
+        }
+        self.report(
+            d.with_note(format!("cycle: {}", names.join(" → ")))
+                .with_help("a profile's base cannot depend on the profile; remove one `extends`"),
+        );
+    }
+
     /// Settings of a chain (profile first, root last): each one inherited
     /// unless restated.
-    fn resolve_settings(&mut self, chain: &[DefId]) -> Option<Settings> {
+    fn resolve_settings(&mut self, chain: &[DefId], chain_broken: bool) -> Settings {
         let written: Vec<(DefId, Written)> = chain
             .iter()
             .map(|&d| (d, self.written_settings(d)))
@@ -160,11 +211,46 @@ impl Cx {
         let first = |f: &dyn Fn(&Written) -> bool| -> Option<usize> {
             written.iter().position(|(_, w)| f(w))
         };
-        let me = chain[0];
-        let me_name = self.item(me).name().cloned().expect("profile has a name");
         let root = *chain.last().expect("non-empty");
         let root_name = self.item(root).name().cloned().expect("profile has a name");
-        let mut ok = true;
+        // A profile whose body has a syntax error may have lost the very
+        // statement that was missing: do not claim it is missing.
+        let root_broken = chain_broken
+            || match &self.item(root).kind {
+                ast::ItemKind::Profile(p) => p.body.iter().any(|s| s.kind == StmtKind::Error),
+                _ => false,
+            };
+        let root_written = &written.last().expect("non-empty").1;
+        if root_written.targets.is_none() && !root_broken {
+            self.report(
+                Diagnostic::new(
+                    codes::MISSING_TARGETS,
+                    root_name.span,
+                    format!("profile `{}` does not say which architectures it covers", root_name.name),
+                )
+                .with_label("no `targets`")
+                .with_help(if chain.len() > 1 {
+                    "the root of an `extends` chain states `targets` (profiles that extend it may restate them), so the result never depends on the build host".to_string()
+                } else {
+                    "add `targets x86_64, aarch64` (or the architectures you ship); the result must not depend on the build host".to_string()
+                }),
+            );
+        }
+        if root_written.default.is_none() && !root_broken {
+            self.report(
+                Diagnostic::new(
+                    codes::MISSING_DEFAULT,
+                    root_name.span,
+                    format!("profile `{}` has no default action", root_name.name),
+                )
+                .with_label("no `default`")
+                .with_help(if chain.len() > 1 {
+                    "the root of an `extends` chain states `default`; add `default errno(EPERM)` (or `kill`, `allow`, …) to it".to_string()
+                } else {
+                    "add `default errno(EPERM)` (or `kill`, `allow`, …): it decides every call no rule matches".to_string()
+                }),
+            );
+        }
 
         let targets: Vec<Arch> = match first(&|w| w.targets.is_some()) {
             Some(i) => {
@@ -176,42 +262,14 @@ impl Cx {
                     match Arch::from_name(&n.name) {
                         Some(a) if !v.contains(&a) => v.push(a),
                         Some(_) => {}
-                        None => {
-                            self.report_unknown_arch(n);
-                            ok = false;
-                        }
+                        None => self.report_unknown_arch(n),
                     }
                 }
                 v
             }
-            None => {
-                self.report(
-                    Diagnostic::new(
-                        codes::MISSING_TARGETS,
-                        root_name.span,
-                        format!("profile `{}` does not say which architectures it covers", root_name.name),
-                    )
-                    .with_label("no `targets`")
-                    .with_help("add `targets x86_64, aarch64` (or the architectures you ship); the result must not depend on the build host"),
-                );
-                ok = false;
-                Vec::new()
-            }
+            None => Vec::new(),
         };
         let default_at = first(&|w| w.default.is_some());
-        if default_at.is_none() {
-            self.report(
-                Diagnostic::new(
-                    codes::MISSING_DEFAULT,
-                    root_name.span,
-                    format!("profile `{}` has no default action", root_name.name),
-                )
-                .with_label("no `default`")
-                .with_help("add `default errno(EPERM)` (or `kill`, `allow`, …): it decides every call no rule matches"),
-            );
-            ok = false;
-        }
-        let _ = me_name;
         let mut default = BTreeMap::new();
         let mut unknown = BTreeMap::new();
         if let Some(i) = default_at {
@@ -222,7 +280,9 @@ impl Cx {
                     Ok(a) => {
                         default.insert(arch, a);
                     }
-                    Err(()) => ok = false,
+                    Err(()) => {
+                        default.insert(arch, Act::KILL);
+                    }
                 }
             }
         }
@@ -235,7 +295,9 @@ impl Cx {
                         Ok(a) => {
                             unknown.insert(arch, a);
                         }
-                        Err(()) => ok = false,
+                        Err(()) => {
+                            unknown.insert(arch, Act::KILL);
+                        }
                     }
                 }
             }
@@ -248,10 +310,7 @@ impl Cx {
                 // The calling architecture is unknown to the filter; errno
                 // names take their generic (x86_64) values.
                 self.resolve_action(d.module, &action, Arch::X86_64)
-                    .unwrap_or_else(|()| {
-                        ok = false;
-                        Act::KILL
-                    })
+                    .unwrap_or(Act::KILL)
             }
             None => Act::KILL,
         };
@@ -282,21 +341,26 @@ impl Cx {
                         .with_label("not a seccomp filter flag");
                         let d = match suggest(other, names) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                            None => d.with_help(format!("the flags are {}", names.join(", "))),
+                            None if other == "no_new_privs" => d.with_help(
+                                "no_new_privs is set on the process (prctl PR_SET_NO_NEW_PRIVS) by whatever loads the filter, not passed as a filter flag",
+                            ),
+                            None => d.with_help(format!(
+                                "the flags are {}",
+                                names.map(|n| format!("`{n}`")).join(", ")
+                            )),
                         };
                         self.report(d);
-                        ok = false;
                     }
                 }
             }
         }
-        ok.then_some(Settings {
+        Settings {
             targets,
             default,
             unknown,
             bad_arch,
             flags,
-        })
+        }
     }
 
     /// Top-level settings of one profile, with duplicates reported.
@@ -383,29 +447,32 @@ impl Cx {
                 return Err(());
             }
             (Some(e), kind) => {
+                // In `errno(…)` a bare name is a `const` in scope if there is
+                // one (it shadows the prelude, with a warning where it is
+                // defined), else the errno of that name on this
+                // architecture, else a prelude constant.
                 let errno_name = match (&e.kind, kind) {
-                    (ast::ExprKind::Name(p), ActionKind::Errno) if p.is_single() => {
+                    (ast::ExprKind::Name(p), ActionKind::Errno)
+                        if p.is_single() && self.lookup(module, p).is_none() =>
+                    {
                         let n = &p.segments[0].name;
                         match arch.errno(n) {
                             Some(v) => Some(i128::from(v)),
-                            None if n.starts_with('E')
-                                && self.lookup(module, p).is_none()
-                                && arch.constant(n).is_none() =>
-                            {
+                            None if arch.constant(n).is_some() => None,
+                            None => {
                                 let d = Diagnostic::new(
                                     codes::UNKNOWN_ERRNO,
                                     e.span,
                                     format!("unknown errno `{n}`"),
                                 )
-                                .with_label(format!("not an errno name on {}", arch.name()));
+                                .with_label("not an errno name");
                                 let d = match suggest(n, crate::arch::all_errno_names().iter().copied()) {
                                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                                    None => d.with_help("errno names are the kernel's, such as EPERM, EACCES, ENOSYS"),
+                                    None => d.with_help("errno names are the kernel's, such as `EPERM`, `EACCES`, `ENOSYS`; a number up to 4095 works too"),
                                 };
                                 self.report(d);
                                 return Err(());
                             }
-                            None => None,
                         }
                     }
                     _ => None,
@@ -480,8 +547,21 @@ impl Cx {
                                     );
                                 }
                             }
+                            Some(a) if !filter.contains(&a) => {
+                                if direct {
+                                    self.report(
+                                        Diagnostic::new(
+                                            codes::ARCH_NOT_TARGETED,
+                                            n.span,
+                                            format!("{} is outside the enclosing `on` block", a.name()),
+                                        )
+                                        .with_label("ignored")
+                                        .with_help(format!("the enclosing block applies only to {}, so rules here never apply on {}", arch_list(filter), a.name())),
+                                    );
+                                }
+                            }
                             Some(a) => {
-                                if filter.contains(&a) && !narrowed.contains(&a) {
+                                if !narrowed.contains(&a) {
                                     narrowed.push(a);
                                 }
                             }
@@ -493,8 +573,8 @@ impl Cx {
                     let Some(target) = self.resolve_profile(module, path, true, "`include`") else {
                         continue;
                     };
-                    if stack.contains(&target) {
-                        let mut names: Vec<String> = stack
+                    if let Some(pos) = stack.iter().position(|d| *d == target) {
+                        let mut names: Vec<String> = stack[pos..]
                             .iter()
                             .map(|d| {
                                 self.item(*d)
@@ -523,6 +603,10 @@ impl Cx {
                         ast::ItemKind::Mixin(m) => m.body.clone(),
                         _ => continue,
                     };
+                    if stack.len() >= super::MAX_CHAIN {
+                        self.report_too_deep(path.span, "includes");
+                        continue;
+                    }
                     stack.push(target);
                     self.expand_body(target.module, &body, filter, targets, false, stack, out);
                     stack.pop();
@@ -608,6 +692,7 @@ impl Cx {
             span,
             action_span: rule.action.span,
             direct,
+            conditional: rule.pred.is_some(),
             per_arch,
         })
     }
@@ -641,9 +726,12 @@ impl Cx {
             )
             .with_label("no such syscall on these targets")
             .with_note(format!("it exists on {}", arch_list(&exists_on)));
-            let d = match suggest(name, cands) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help("remove it, or add an architecture that has it to `targets`"),
+            let d = match (suggest(name, cands), replacement_hint(name, arches)) {
+                (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                (None, Some(h)) => d.with_help(h.split(';').next().unwrap_or(&h).to_string()),
+                (None, None) => {
+                    d.with_help("remove it, or add an architecture that has it to `targets`")
+                }
             };
             self.report(d);
         } else {
@@ -654,11 +742,9 @@ impl Cx {
                     span,
                     format!("`{name}` does not exist on {}", arch_list(&missing)),
                 )
-                .with_label(format!("applies only where it exists"))
+                .with_label("applies only where it exists")
                 .with_help(replacement.unwrap_or_else(|| {
-                    format!(
-                    "the rule still applies on the other targets; put it in an `on` block to say so"
-                )
+                    "the rule still applies on the other targets; put it in an `on` block to say so".to_string()
                 })),
             );
         }
@@ -677,17 +763,42 @@ impl Cx {
                         item: i as u32,
                     };
                     for m in &g.members {
-                        if let Some(SyscallRef::Group(inner)) =
+                        let Some(SyscallRef::Group(inner)) =
                             self.resolve_syscall_ref(module, m, true, Arch::ALL)
-                        {
-                            if self.group_reaches(inner, def, &mut Vec::new()) {
-                                self.report(
-                                    Diagnostic::new(codes::GROUP_CYCLE, m.span, format!("group `{}` contains itself", g.name.name))
-                                        .with_label(format!("`{}` leads back to `{}`", m.text(), g.name.name))
-                                        .with_help("a group cannot contain itself, directly or through other groups"),
-                                );
-                            }
+                        else {
+                            continue;
+                        };
+                        let Some(path) = self.group_path(inner, def, &mut Vec::new()) else {
+                            continue;
+                        };
+                        // path: inner … def; the cycle is def → inner → … → def.
+                        let mut key: Vec<DefId> = path.clone();
+                        key.sort();
+                        if !self.reported_cycles.insert(key) {
+                            continue;
                         }
+                        let mut names = vec![g.name.name.clone()];
+                        names.extend(path.iter().map(|d| {
+                            self.item(*d)
+                                .name()
+                                .map(|n| n.name.clone())
+                                .unwrap_or_default()
+                        }));
+                        let message = if inner == def {
+                            format!("group `{}` contains itself", g.name.name)
+                        } else {
+                            format!(
+                                "group `{}` contains itself through `{}`",
+                                g.name.name,
+                                m.text()
+                            )
+                        };
+                        self.report(
+                            Diagnostic::new(codes::GROUP_CYCLE, m.span, message)
+                                .with_label(format!("`{}` leads back to `{}`", m.text(), g.name.name))
+                                .with_note(format!("cycle: {}", names.join(" → ")))
+                                .with_help("a group cannot contain itself, directly or through other groups"),
+                        );
                     }
                 }
                 ast::ItemKind::Mixin(m) => {
@@ -706,25 +817,40 @@ impl Cx {
         }
     }
 
-    fn group_reaches(&mut self, from: DefId, target: DefId, seen: &mut Vec<DefId>) -> bool {
+    /// The groups from `from` to `target` (both included) along group
+    /// membership, if `from` reaches `target`.
+    fn group_path(
+        &mut self,
+        from: DefId,
+        target: DefId,
+        seen: &mut Vec<DefId>,
+    ) -> Option<Vec<DefId>> {
         if from == target {
-            return true;
+            return Some(vec![from]);
         }
         if seen.contains(&from) {
-            return false;
+            return None;
         }
         seen.push(from);
         let ast::ItemKind::Group(g) = self.item(from).kind.clone() else {
-            return false;
+            return None;
         };
+        if self.group_depth as usize >= super::MAX_CHAIN {
+            return None;
+        }
+        self.group_depth += 1;
+        let mut found = None;
         for m in &g.members {
             if let Some(SyscallRef::Group(inner)) = self.resolve_syscall_ref_quiet(from.module, m) {
-                if self.group_reaches(inner, target, seen) {
-                    return true;
+                if let Some(mut rest) = self.group_path(inner, target, seen) {
+                    rest.insert(0, from);
+                    found = Some(rest);
+                    break;
                 }
             }
         }
-        false
+        self.group_depth -= 1;
+        found
     }
 
     fn check_settings_placement(&mut self, body: &[ast::Stmt], place: &str) {
@@ -797,7 +923,32 @@ fn replacement_hint(name: &str, missing: &[Arch]) -> Option<String> {
         _ => return None,
     };
     Some(format!(
-        "{} has `{alt}` instead; the rule still applies on the other targets",
-        arch_list(missing)
+        "{} {} `{alt}` instead; the rule still applies on the other targets",
+        arch_list(missing),
+        if missing.len() == 1 { "has" } else { "have" }
     ))
+}
+
+/// Flags the kernel needs for what the policy does: a `notify` anywhere
+/// needs a listener (SECCOMP_FILTER_FLAG_NEW_LISTENER), and a listener
+/// with `tsync` needs TSYNC_ESRCH (seccomp(2) refuses TSYNC with a
+/// listener otherwise).
+fn implied_flags(settings: &Settings, layers: &[Layer]) -> u32 {
+    let notify = |a: &Act| a.kind == ActionKind::Notify;
+    let any_notify = settings.default.values().any(notify)
+        || settings.unknown.values().any(notify)
+        || notify(&settings.bad_arch)
+        || layers
+            .iter()
+            .flat_map(|l| &l.rules)
+            .flat_map(|r| r.per_arch.values())
+            .any(|ar| notify(&ar.action));
+    let mut flags = 0;
+    if any_notify || settings.flags & bpf::SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
+        flags |= bpf::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+        if settings.flags & bpf::SECCOMP_FILTER_FLAG_TSYNC != 0 {
+            flags |= bpf::SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+    }
+    flags
 }

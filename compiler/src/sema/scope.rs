@@ -132,10 +132,13 @@ impl Cx {
                         } else {
                             "a profile"
                         };
-                        let help = if matches!(other, ast::ItemKind::Mixin(_)) {
-                            "a mixin cannot be extended or built; `include` it inside a profile instead".to_string()
-                        } else {
-                            format!("{role} takes {wanted}")
+                        let help = match other {
+                            ast::ItemKind::Mixin(_) => "a mixin cannot be extended or built; `include` it inside a profile instead".to_string(),
+                            ast::ItemKind::Group(_) => format!(
+                                "{role} takes {wanted}; a group goes in a rule, as in `allow {}`",
+                                path.text()
+                            ),
+                            _ => format!("{role} takes {wanted}"),
                         };
                         self.report(
                             Diagnostic::new(
@@ -150,7 +153,24 @@ impl Cx {
                     }
                 }
             }
-            Some(Resolved::Module(_)) => {
+            Some(Resolved::Module(m)) => {
+                let module = self.module(m);
+                let mut profiles: Vec<&str> = module
+                    .items
+                    .iter()
+                    .filter(|(_, &i)| {
+                        matches!(module.ast.items[i as usize].kind, ast::ItemKind::Profile(_))
+                    })
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                profiles.sort_unstable();
+                let help = match profiles.first() {
+                    Some(p) => Some(format!(
+                        "name a profile inside it, as in `{}::{p}`",
+                        path.text()
+                    )),
+                    None => Some(format!("`{}` has no profiles", path.text())),
+                };
                 self.report(
                     Diagnostic::new(
                         codes::WRONG_ITEM_KIND,
@@ -158,57 +178,137 @@ impl Cx {
                         format!("`{}` is a module, not a profile", path.text()),
                     )
                     .with_label("a module")
-                    .with_help(format!(
-                        "name a profile inside it, as in `{}::default`",
-                        path.text()
-                    )),
+                    .with_help_opt(help),
                 );
                 None
             }
             None => {
                 let mut cands = self.visible_names(from, Some("profile"));
+                let mut kinds = vec!["profile"];
                 if allow_mixin {
                     cands.extend(self.visible_names(from, Some("mixin")));
+                    kinds.push("mixin");
                 }
-                let (module_hint, cands) = self.candidates_for_path(from, path, cands);
+                let help = self.path_help(from, path, &kinds, &cands).or_else(|| {
+                    (path.is_single() && !cands.is_empty() && cands.len() <= 8).then(|| {
+                        format!(
+                            "the {} in scope {} {}",
+                            if allow_mixin {
+                                "profiles and mixins"
+                            } else {
+                                "profiles"
+                            },
+                            if cands.len() == 1 { "is" } else { "are" },
+                            cands
+                                .iter()
+                                .map(|c| format!("`{c}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
+                });
                 let d = Diagnostic::new(
                     codes::UNKNOWN_PROFILE,
                     path.span,
-                    format!("there is no profile `{}`", path.text()),
+                    format!(
+                        "there is no {} `{}`",
+                        if allow_mixin {
+                            "profile or mixin"
+                        } else {
+                            "profile"
+                        },
+                        path.text()
+                    ),
                 )
-                .with_label("not found");
-                let d = match suggest(&path.last().name, cands.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{}{s}`?", module_hint)),
-                    None if path.segments.len() > 1 => d.with_help(format!(
-                        "is `{}` imported with `use`?",
-                        path.segments[0].name
-                    )),
-                    None => d,
-                };
+                .with_label("not found")
+                .with_help_opt(help);
                 self.report(d);
                 None
             }
         }
     }
 
-    /// For `a::b` the names inside module `a`, else the given candidates.
-    fn candidates_for_path(
+    /// A "did you mean" for a path that did not resolve: for `a::b` the
+    /// items of module `a` of the wanted kinds (or, when `a` itself is
+    /// unknown, a module alias close to `a`); for a bare name the
+    /// `local` candidates.
+    pub(crate) fn suggest_path(
         &mut self,
         from: ModuleId,
         path: &ast::Path,
-        local: Vec<String>,
-    ) -> (String, Vec<String>) {
-        if path.segments.len() >= 2 {
+        kinds: &[&str],
+        local: &[String],
+    ) -> Option<String> {
+        let segs = &path.segments;
+        if segs.len() == 1 {
+            return suggest(&segs[0].name, local.iter().map(String::as_str)).map(str::to_string);
+        }
+        let prefix = ast::Path {
+            segments: segs[..segs.len() - 1].to_vec(),
+            span: path.span,
+        };
+        let last = &segs[segs.len() - 1].name;
+        match self.lookup(from, &prefix) {
+            Some(Resolved::Module(m)) => {
+                let module = self.module(m);
+                let names: Vec<String> = module
+                    .items
+                    .iter()
+                    .filter(|(_, &i)| {
+                        kinds.contains(&super::load::kind_word(&module.ast.items[i as usize].kind))
+                    })
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                suggest(last, names.iter().map(String::as_str))
+                    .map(|s| format!("{}::{s}", prefix.text()))
+            }
+            Some(Resolved::Item(_)) => None,
+            None => {
+                // `std::grops::mount`
+                if segs.len() == 3 && segs[0].name == "std" {
+                    return suggest(&segs[1].name, crate::stdlib::names())
+                        .map(|m| format!("std::{m}::{last}"));
+                }
+                let m = self.module(from);
+                let mut aliases: Vec<&str> = m
+                    .imports
+                    .iter()
+                    .filter(|(_, b)| matches!(b.target, BindingTarget::Module(_)))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                aliases.sort_unstable();
+                let alias = suggest(&segs[0].name, aliases)?;
+                let rest: Vec<&str> = segs[1..].iter().map(|s| s.name.as_str()).collect();
+                Some(format!("{alias}::{}", rest.join("::")))
+            }
+        }
+    }
+
+    /// Help for an unresolved path: a suggestion, or for `a::b` with an
+    /// unknown `a`, a reminder that modules are imported with `use`.
+    pub(crate) fn path_help(
+        &mut self,
+        from: ModuleId,
+        path: &ast::Path,
+        kinds: &[&str],
+        local: &[String],
+    ) -> Option<String> {
+        if let Some(s) = self.suggest_path(from, path, kinds, local) {
+            return Some(format!("did you mean `{s}`?"));
+        }
+        if path.segments.len() > 1 {
             let prefix = ast::Path {
                 segments: path.segments[..path.segments.len() - 1].to_vec(),
                 span: path.span,
             };
-            if let Some(Resolved::Module(m)) = self.lookup(from, &prefix) {
-                let names = self.module(m).items.keys().cloned().collect();
-                return (format!("{}::", prefix.text()), names);
+            if self.lookup(from, &prefix).is_none() {
+                return Some(format!(
+                    "`{}` is not a module here: import it with `use`",
+                    prefix.text()
+                ));
             }
         }
-        (String::new(), local)
+        None
     }
 
     /// Resolves one entry of a rule's or group's syscall list. In a group
@@ -248,17 +348,22 @@ impl Cx {
         };
         match (is_syscall, group) {
             (true, Some(g)) if !prefer_syscall && on_arches => {
-                let qualified = self.qualified_group_name(from, g);
+                let help = match self.qualified_group_name(from, g) {
+                    Some(q) => format!(
+                        "for the group write `{q}`; for the syscall alone, drop `{name}` from the `use` list"
+                    ),
+                    None => format!(
+                        "rename the group: a bare `{name}` in a rule cannot tell it from the syscall"
+                    ),
+                };
                 self.report(
                     Diagnostic::new(
                         codes::AMBIGUOUS_NAME,
                         path.span,
                         format!("`{name}` is both a syscall and a group"),
                     )
-                    .with_label("ambiguous")
-                    .with_help(format!(
-                        "write `{qualified}` for the group; for the syscall alone, do not import the group by name"
-                    )),
+                    .with_label("the syscall, or the imported group?")
+                    .with_help(help),
                 );
                 None
             }
@@ -268,6 +373,7 @@ impl Cx {
             (false, None) => {
                 let mut cands: Vec<String> = self.visible_names(from, Some("group"));
                 cands.extend(all_syscall_names().map(str::to_string));
+                let help = self.path_help(from, path, &["group"], &cands);
                 let d = Diagnostic::new(
                     codes::UNKNOWN_SYSCALL,
                     path.span,
@@ -277,38 +383,41 @@ impl Cx {
                         format!("there is no group `{}`", path.text())
                     },
                 )
-                .with_label("not a syscall on any architecture, nor a group in scope");
-                let d = match suggest(name, cands.iter().map(String::as_str)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d,
-                };
+                .with_label(if path.is_single() {
+                    "not a syscall on any architecture, nor a group in scope"
+                } else {
+                    "not found"
+                })
+                .with_help_opt(help);
                 self.report(d);
                 None
             }
         }
     }
 
-    fn qualified_group_name(&self, from: ModuleId, g: DefId) -> String {
-        let module = self.module(g.module);
-        let name = self
-            .item(g)
-            .name()
-            .map(|n| n.name.clone())
-            .unwrap_or_default();
+    /// A path that reaches group `g` from `from` without the bare name:
+    /// through a module alias `from` imports, else `std::…` for the
+    /// standard library. `None` for a group of `from` itself.
+    fn qualified_group_name(&self, from: ModuleId, g: DefId) -> Option<String> {
+        let name = self.item(g).name()?.name.clone();
         if g.module == from {
-            return name;
+            return None;
         }
-        let short = module
-            .name
-            .rsplit("::")
-            .next()
-            .unwrap_or(&module.name)
-            .to_string();
-        if module.name.starts_with("std::") {
-            format!("{short}::{name}")
-        } else {
-            format!("{}::{name}", short)
+        let mut aliases: Vec<&String> = self
+            .module(from)
+            .imports
+            .iter()
+            .filter(|(_, b)| b.target == BindingTarget::Module(g.module))
+            .map(|(n, _)| n)
+            .collect();
+        aliases.sort();
+        if let Some(alias) = aliases.first() {
+            return Some(format!("{alias}::{name}"));
         }
+        let module = &self.module(g.module).name;
+        module
+            .starts_with("std::")
+            .then(|| format!("{module}::{name}"))
     }
 
     /// The syscalls a group stands for on one architecture, members that do
@@ -328,17 +437,22 @@ impl Cx {
             return;
         };
         let members = g.members.clone();
+        if self.group_depth as usize >= super::MAX_CHAIN {
+            let span = g.name.span;
+            self.report_too_deep(span, "groups");
+            return;
+        }
+        self.group_depth += 1;
         for m in &members {
             match self.resolve_syscall_ref_quiet(group.module, m) {
-                Some(SyscallRef::Syscall(s)) => {
-                    if arch.syscall(&s).is_some() && !out.contains(&s) {
-                        out.push(s);
-                    }
+                Some(SyscallRef::Syscall(s)) if arch.syscall(&s).is_some() && !out.contains(&s) => {
+                    out.push(s);
                 }
                 Some(SyscallRef::Group(inner)) => self.group_members(inner, arch, out, seen),
-                None => {}
+                _ => {}
             }
         }
+        self.group_depth -= 1;
     }
 
     pub(crate) fn resolve_syscall_ref_quiet(

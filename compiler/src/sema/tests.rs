@@ -2,7 +2,7 @@
 //! architecture it applies to, ready for an evaluator.
 
 use super::profiles::CheckedProfile;
-use super::types::{arg_info, slot_arg};
+use super::types::positional_index;
 use super::{arch_list, Act, Cx, ModuleId};
 use crate::arch::{Arch, Slots};
 use crate::diagnostics::{codes, suggest, Diagnostic};
@@ -128,11 +128,15 @@ impl Cx {
             self.report(d);
             return;
         }
-        if case.args.len() > 6 {
+        if case.args.iter().filter(|a| a.name.is_none()).count() > 6 {
             self.report(
                 Diagnostic::new(
                     codes::BAD_TEST_CASE,
-                    case.args[6].value.span,
+                    case.args
+                        .iter()
+                        .filter(|a| a.name.is_none())
+                        .nth(6)
+                        .map_or(case.span, |a| a.value.span),
                     "a syscall has at most six arguments",
                 )
                 .with_label("seventh argument")
@@ -175,36 +179,48 @@ impl Cx {
                 // A register holds the sign-extended value.
                 let reg = v as u64;
                 match &a.name {
+                    // By position: register slots, numbered like `argN`.
+                    // (A split 64-bit value takes two positions on 32-bit
+                    // targets; naming it, as in `pos: …`, sets both.)
                     None => {
-                        if usize::from(positional) >= 6 {
-                            ok = false;
-                            continue;
-                        }
-                        args[usize::from(positional)] = reg;
+                        let i = usize::from(positional);
                         positional += 1;
+                        if i >= usize::from(sc.nslots.min(6)) && !sc.args.is_empty() {
+                            self.report(
+                                Diagnostic::new(
+                                    codes::BAD_TEST_CASE,
+                                    a.value.span,
+                                    format!(
+                                        "{} has {} argument slot{} on {}",
+                                        sc.name,
+                                        sc.nslots,
+                                        if sc.nslots == 1 { "" } else { "s" },
+                                        arch.name()
+                                    ),
+                                )
+                                .with_label("no such slot")
+                                .with_help("positional arguments fill the register slots `arg0`, `arg1`, … in order"),
+                            );
+                            ok = false;
+                        } else if i < 6 {
+                            args[i] = reg;
+                        }
                     }
                     Some(n) => {
-                        if let Some(i) = n
-                            .name
-                            .strip_prefix("arg")
-                            .and_then(|d| d.parse::<u8>().ok())
-                            .filter(|i| *i < 6)
-                        {
-                            let _ = slot_arg(arch, sc, i);
+                        if let Some(i) = positional_index(&n.name).filter(|i| *i < 6) {
+                            let i = i as u8;
+                            self.warn_kernel_argn(sc, &n.name, i, n.span);
                             args[usize::from(i)] = reg;
                             continue;
                         }
                         match sc.args.iter().find(|x| x.names.contains(&n.name.as_str())) {
-                            Some(x) => {
-                                let _ = arg_info(arch, &n.name, x);
-                                match x.slots {
-                                    Slots::One(s) => args[usize::from(s)] = reg,
-                                    Slots::Pair { lo, hi } => {
-                                        args[usize::from(lo)] = reg & 0xffff_ffff;
-                                        args[usize::from(hi)] = reg >> 32;
-                                    }
+                            Some(x) => match x.slots {
+                                Slots::One(s) => args[usize::from(s)] = reg,
+                                Slots::Pair { lo, hi } => {
+                                    args[usize::from(lo)] = reg & 0xffff_ffff;
+                                    args[usize::from(hi)] = reg >> 32;
                                 }
-                            }
+                            },
                             None => {
                                 let names: Vec<&str> = sc
                                     .args

@@ -293,6 +293,29 @@ pub enum UnOp {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+    /// Levels of nesting below and including this node (an atom is 1).
+    /// The parser keeps it under `syntax::MAX_EXPR_DEPTH`, so the
+    /// recursive passes over expressions cannot run out of stack.
+    pub depth: u32,
+}
+
+impl Expr {
+    /// A node over `kind`'s children, one level deeper than the deepest.
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        let child = |e: &Expr| e.depth;
+        let below = match &kind {
+            ExprKind::Int(_) | ExprKind::Null | ExprKind::Name(_) | ExprKind::Error => 0,
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => child(e),
+            ExprKind::Binary(_, l, r) => child(l).max(child(r)),
+            ExprKind::InList(v, list) => list.iter().map(child).fold(child(v), u32::max),
+            ExprKind::InRange { value, lo, hi, .. } => child(value).max(child(lo)).max(child(hi)),
+        };
+        Expr {
+            kind,
+            span,
+            depth: below.saturating_add(1),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -79,6 +79,14 @@ pub enum Tok {
 
     #[regex("//[^\n]*", allow_greedy = true)]
     LineComment,
+    /// `# …` to the end of the line: a shell-style comment, reported and
+    /// then skipped like a comment so the rest of the file parses.
+    #[regex("#[^\n]*", allow_greedy = true)]
+    HashComment,
+    /// `'…'`: a string in the wrong quotes, reported and then parsed as a
+    /// string.
+    #[regex(r#"'([^'\\\n]|\\.)*'"#)]
+    SingleQuoted,
     #[token("/*", block_comment)]
     BlockComment,
 
@@ -150,6 +158,11 @@ pub enum Tok {
     /// Anything the lexer cannot make sense of; the parser's error recovery
     /// takes over from here.
     Error,
+
+    /// Never produced by the lexer: the parser wrapper inserts it at line
+    /// breaks where a statement or a test case ends (see `syntax::parse`),
+    /// so error recovery can resume on the next line.
+    Newline,
 }
 
 /// Nestable `/* … */`; an unterminated one runs to the end of the file and
@@ -185,8 +198,10 @@ impl Tok {
             Ident => "a name",
             Int => "a number",
             Str | UnterminatedStr => "a string",
-            LineComment | BlockComment => "a comment",
+            LineComment | BlockComment | HashComment => "a comment",
+            SingleQuoted => "a string",
             Error => "an invalid character",
+            Newline => "the end of the line",
             _ => self.text().unwrap_or("a token"),
         }
     }
@@ -308,6 +323,31 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
                 });
                 continue;
             }
+            Tok::HashComment => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        codes::INVALID_CHAR,
+                        Span::new(file, range.start, range.start + 1),
+                        "`#` does not start a comment in moat",
+                    )
+                    .with_label("not allowed here")
+                    .with_help("comments start with `//`; the rest of this line was skipped"),
+                );
+                continue;
+            }
+            Tok::SingleQuoted => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        codes::BAD_STRING,
+                        span,
+                        "strings are written with double quotes",
+                    )
+                    .with_label("single quotes")
+                    .with_help(format!("write \"{}\"", &text[1..text.len() - 1])),
+                );
+                tokens.push((range.start, Tok::Str, range.end));
+                continue;
+            }
             Tok::BlockComment => {
                 if !text.ends_with("*/") || text.len() < 4 {
                     diagnostics.push(
@@ -331,7 +371,7 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
                 if let Err(msg) = int_value(text) {
                     diagnostics.push(
                         Diagnostic::new(codes::BAD_NUMBER, span, msg.0)
-                            .with_label("here")
+                            .with_label("not a valid number")
                             .with_help(msg.1),
                     );
                 }
@@ -339,10 +379,17 @@ pub fn lex(src: &str, file: FileId) -> Lexed {
             Tok::Str => {
                 if let Err((at, msg)) = string_value(text) {
                     let s = range.start + at;
+                    // The backslash and the character after it (which may
+                    // take several bytes).
+                    let escaped = text[at + 1..].chars().next().map_or(0, char::len_utf8);
                     diagnostics.push(
-                        Diagnostic::new(codes::BAD_STRING, Span::new(file, s, s + 2), msg)
-                            .with_label("unknown escape")
-                            .with_help("the escapes are \\n \\t \\r \\0 \\\\ and \\\""),
+                        Diagnostic::new(
+                            codes::BAD_STRING,
+                            Span::new(file, s, s + 1 + escaped),
+                            msg,
+                        )
+                        .with_label("unknown escape")
+                        .with_help("the escapes are \\n \\t \\r \\0 \\\\ and \\\""),
                     );
                 }
             }
@@ -386,6 +433,26 @@ pub fn int_value(text: &str) -> Result<u64, (String, String)> {
         (text, 10)
     };
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
+    if radix == 10
+        && clean.len() > 1
+        && clean.starts_with('0')
+        && clean.chars().all(|c| c.is_ascii_digit())
+    {
+        let trimmed = clean.trim_start_matches('0');
+        let decimal = if trimmed.is_empty() { "0" } else { trimmed };
+        let octal_ok = clean.chars().all(|c| c.is_digit(8));
+        return Err((
+            format!("`{text}` has a leading zero"),
+            if octal_ok {
+                format!(
+                    "moat has no C-style octal: write `0o{}` for octal or `{decimal}` for decimal",
+                    &clean[1..]
+                )
+            } else {
+                format!("write `{decimal}`; octal literals are written `0o…`")
+            },
+        ));
+    }
     if clean.is_empty() {
         return Err((
             format!("`{text}` has no digits"),
@@ -394,10 +461,10 @@ pub fn int_value(text: &str) -> Result<u64, (String, String)> {
     }
     if let Some(bad) = clean.chars().find(|c| !c.is_digit(radix)) {
         let base = match radix {
-            16 => "hexadecimal",
-            8 => "octal",
-            2 => "binary",
-            _ => "decimal",
+            16 => "a hexadecimal",
+            8 => "an octal",
+            2 => "a binary",
+            _ => "a decimal",
         };
         let help = if radix == 10
             && text.len() > 1
@@ -409,7 +476,7 @@ pub fn int_value(text: &str) -> Result<u64, (String, String)> {
             "numbers are decimal, `0x` hex, `0o` octal or `0b` binary, with optional `_` separators"
                 .to_string()
         };
-        return Err((format!("`{bad}` is not a {base} digit in `{text}`"), help));
+        return Err((format!("`{bad}` is not {base} digit in `{text}`"), help));
     }
     u64::from_str_radix(&clean, radix).map_err(|_| {
         (

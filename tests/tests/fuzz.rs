@@ -1,0 +1,352 @@
+//! The front end never panics: whatever the text, `analyze_source` (lexer,
+//! parser, checker) returns an analysis, and its diagnostics render.
+//!
+//! Three generators: arbitrary bytes (read as lossy UTF-8), sequences of
+//! real tokens (keywords, punctuation, names the checker knows, numbers,
+//! strings), and mutations of real policies (tokens deleted, duplicated,
+//! swapped or replaced). Each runs a few hundred cases, which takes seconds
+//! in a debug build; set `PROPTEST_CASES` for a longer run.
+
+use moat::diagnostics::render;
+use moat::sema::{analyze_source, Options};
+use moat::source::FileId;
+use moat::syntax::lexer;
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// Checks `text` as if it were the file at `path` (so relative imports
+/// resolve next to it) and renders every diagnostic both ways.
+fn check(text: &str, path: Option<&Path>) {
+    let name = path.map_or("fuzz.moat".to_string(), |p| p.display().to_string());
+    let a = analyze_source(&name, path, text, &Options::default());
+    let _ = render::render_all(&a.diagnostics, &a.sources, false);
+    let _ = render::to_json(&a.diagnostics, &a.sources);
+    for d in &a.diagnostics {
+        for l in std::iter::once(&d.primary).chain(&d.secondary) {
+            let f = a.sources.get(l.span.file);
+            assert!(
+                l.span.start <= l.span.end && l.span.end as usize <= f.text.len(),
+                "span {:?} outside `{}` ({} bytes): {}",
+                l.span,
+                f.name,
+                f.text.len(),
+                d.message
+            );
+        }
+    }
+}
+
+/// Small policies the mutation generator starts from.
+fn seeds() -> Vec<(PathBuf, String)> {
+    let base = root();
+    let mut out = Vec::new();
+    for dir in ["../examples", "pass"] {
+        let Ok(entries) = std::fs::read_dir(base.join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "moat"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            out.push((p, text));
+        }
+    }
+    assert!(!out.is_empty());
+    out
+}
+
+/// Tokens a policy is made of, plus a few that are not.
+const VOCAB: &[&str] = &[
+    "use",
+    "const",
+    "group",
+    "mixin",
+    "profile",
+    "test",
+    "targets",
+    "default",
+    "bad_arch",
+    "unknown",
+    "flags",
+    "include",
+    "on",
+    "if",
+    "extends",
+    "match",
+    "as",
+    "null",
+    "in",
+    "allow",
+    "kill",
+    "kill_thread",
+    "trap",
+    "errno",
+    "notify",
+    "trace",
+    "log",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ";",
+    "::",
+    ":",
+    "=>",
+    "=",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "!",
+    "~",
+    "-",
+    "+",
+    "*",
+    "|",
+    "||",
+    "&",
+    "&&",
+    "^",
+    "<<",
+    ">>",
+    "..",
+    "..=",
+    "\n",
+    "//c\n",
+    "/*",
+    "*/",
+    "#",
+    "'",
+    "%",
+    "é",
+    "🦀",
+    "p",
+    "q",
+    "std",
+    "docker",
+    "groups",
+    "basic_io",
+    "mount",
+    "arch",
+    "x86_64",
+    "i386",
+    "arm",
+    "aarch64",
+    "s390x",
+    "x86",
+    "_",
+    "read",
+    "write",
+    "openat",
+    "clone",
+    "prctl",
+    "pread64",
+    "socket",
+    "socketcall",
+    "fd",
+    "flags",
+    "pos",
+    "__pad",
+    "arg0",
+    "arg2",
+    "arg5",
+    "arg9",
+    "option",
+    "filename",
+    "mode",
+    "EPERM",
+    "ENOSYS",
+    "O_RDONLY",
+    "CLONE_NEWUSER",
+    "AF_INET",
+    "0",
+    "1",
+    "-1",
+    "4095",
+    "65536",
+    "0xffff_ffff",
+    "0x1_0000_0000",
+    "18446744073709551615",
+    "18446744073709551616",
+    "0755",
+    "0x",
+    "12ab",
+    "\"./x.moat\"",
+    "\"\\q\"",
+    "\"open",
+    "tsync",
+    "spec_allow",
+];
+
+fn token_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(VOCAB), 0..80).prop_map(|toks| toks.join(" "))
+}
+
+/// A mutation applied to the token list of a seed.
+#[derive(Clone, Debug)]
+enum Edit {
+    Delete(usize),
+    Duplicate(usize),
+    Swap(usize, usize),
+    Replace(usize, &'static str),
+    Insert(usize, &'static str),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<usize>().prop_map(Edit::Delete),
+        any::<usize>().prop_map(Edit::Duplicate),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Edit::Swap(a, b)),
+        (any::<usize>(), prop::sample::select(VOCAB)).prop_map(|(a, t)| Edit::Replace(a, t)),
+        (any::<usize>(), prop::sample::select(VOCAB)).prop_map(|(a, t)| Edit::Insert(a, t)),
+    ]
+}
+
+/// The seed's tokens (as text) with their spacing kept, so a mutation
+/// changes tokens, not layout.
+fn pieces(text: &str) -> Vec<String> {
+    let lexed = lexer::lex(text, FileId(0));
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(l, _, r) in &lexed.tokens {
+        // The gap before a token (whitespace, comments) travels with it.
+        out.push(text[at..r].to_string());
+        let _ = l;
+        at = r;
+    }
+    out.push(text[at..].to_string());
+    out
+}
+
+fn mutate(text: &str, edits: &[Edit]) -> String {
+    let mut p = pieces(text);
+    for e in edits {
+        let n = p.len();
+        if n == 0 {
+            break;
+        }
+        match *e {
+            Edit::Delete(i) => {
+                p.remove(i % n);
+            }
+            Edit::Duplicate(i) => {
+                let t = p[i % n].clone();
+                p.insert(i % n, t);
+            }
+            Edit::Swap(a, b) => p.swap(a % n, b % n),
+            Edit::Replace(i, t) => p[i % n] = format!(" {t}"),
+            Edit::Insert(i, t) => p.insert(i % n, format!(" {t}")),
+        }
+    }
+    p.concat()
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        // Crashers found are kept in `known_crashers` below instead.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config(384))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        check(&String::from_utf8_lossy(&bytes), None);
+    }
+
+    #[test]
+    fn token_sequences_never_panic(text in token_soup()) {
+        check(&text, None);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn mutated_policies_never_panic(
+        seed in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(edit(), 1..6),
+    ) {
+        let seeds = seeds();
+        let (path, text) = &seeds[seed.index(seeds.len())];
+        check(&mutate(text, &edits), Some(path));
+    }
+}
+
+/// Deep nesting and long chains: each would exhaust the stack of a
+/// recursive pass if the front end did not bound it (E0006).
+#[test]
+fn deep_inputs_do_not_overflow_the_stack() {
+    let n = 20_000;
+    check(
+        &format!("const X = {}1{}", "(".repeat(n), ")".repeat(n)),
+        None,
+    );
+    check(
+        &format!(
+            "profile p {{ targets x86_64 default allow allow read if {}(fd == 1) }}",
+            "!".repeat(n)
+        ),
+        None,
+    );
+    check(&format!("const Y = 1{}", " + 1".repeat(n)), None);
+    check(
+        &format!(
+            "profile q {{ targets x86_64 default allow {} allow read {} }}",
+            "on x86_64 { ".repeat(2000),
+            "}".repeat(2000)
+        ),
+        None,
+    );
+    let m = 400;
+    let mut chains = String::new();
+    for i in 0..m {
+        chains.push_str(&format!(
+            "const C{i} = C{} + 1\ngroup g{i} = [read, g{}]\nmixin m{i} {{ include m{} }}\n",
+            i + 1,
+            i + 1,
+            i + 1
+        ));
+    }
+    chains.push_str(&format!(
+        "const C{m} = 1\ngroup g{m} = [write]\nmixin m{m} {{ allow close }}\n\
+         profile p {{ targets x86_64 default allow errno(EPERM) g0 include m0 allow write if fd == C0 }}\n"
+    ));
+    check(&chains, None);
+}
+
+/// Inputs that once broke the front end, kept as plain tests.
+#[test]
+fn known_crashers() {
+    for text in [
+        "",
+        "profile",
+        "profile p { allow prctl if arg9 == 1 }",
+        "profile p { targets x86_64 default allow allow prctl if foo == 1 }",
+        "test p { read(",
+        "const X = match arch { }",
+        "profile p { on { } }",
+        "\u{feff}profile p {}",
+        "\"\\\u{80}\"",
+    ] {
+        check(text, None);
+    }
+}
