@@ -82,6 +82,8 @@ pub struct Row {
     pub agreement: Vec<Agreement>,
     /// Same-decision ranges over x86_64's number space (moat's IR).
     pub ranges: usize,
+    /// Of those, single numbers between two ranges of one outcome.
+    pub singletons: usize,
     /// x86_64 numbers moat decides by arguments.
     pub conditional: BTreeSet<(Arch, u32)>,
     /// libseccomp_ref.py's blobs byte-identical to ours (per layout), if run.
@@ -245,6 +247,7 @@ pub fn measure_row(
         blobs,
         agreement,
         ranges: metrics::decision_ranges(profile, &built.arches),
+        singletons: metrics::singleton_exceptions(profile, &built.arches),
         conditional,
         python_identical,
         unknown_names,
@@ -916,23 +919,47 @@ impl Report {
                     .collect();
                 writeln!(o, "| {name} | {} |", cells.join(" | "))?;
             }
+            let med = |n: &str, i: usize| k.configs.iter().find(|c| c.0 == n).map(|c| c.1[i].1 .0);
             let delta =
                 |n: &str, i: usize| k.configs.iter().find(|c| c.0 == n).map(|c| c.1[i].1 .1);
-            for (suffix, label) in [("", ""), (", nocache", " (nocache)")] {
-                let mut cells = Vec::new();
+            for (suffix, label) in [("", ""), (", nocache", ", nocache")] {
+                let mut diff = Vec::new();
+                let mut rat = Vec::new();
                 for i in 0..kernel::CALLS.len() {
+                    let m = med(&format!("moat{suffix}"), i);
+                    let d = med(&format!("libseccomp default{suffix}"), i);
+                    let t = med(&format!("libseccomp tree{suffix}"), i);
+                    diff.push(match (m, d, t) {
+                        (Some(m), Some(d), Some(t)) => format!("{:+.0} / {:+.0}", m - d, m - t),
+                        _ => "–".into(),
+                    });
                     let m = delta(&format!("moat{suffix}"), i);
                     let d = delta(&format!("libseccomp default{suffix}"), i);
                     let t = delta(&format!("libseccomp tree{suffix}"), i);
-                    cells.push(match (m, d, t) {
-                        (Some(m), Some(d), Some(t)) => format!("{} / {}", ratio(m, d), ratio(m, t)),
+                    // A ratio of overheads means something only when both are
+                    // clearly above the noise (denied calls skip the body and
+                    // can cost less than no filter).
+                    let r = |a: f64, b: f64| {
+                        if a >= 20.0 && b >= 20.0 {
+                            ratio(a, b)
+                        } else {
+                            "–".into()
+                        }
+                    };
+                    rat.push(match (m, d, t) {
+                        (Some(m), Some(d), Some(t)) => format!("{} / {}", r(m, d), r(m, t)),
                         _ => "–".into(),
                     });
                 }
                 writeln!(
                     o,
-                    "| *filter cost ratio moat ÷ default / ÷ tree{label}* | {} |",
-                    cells.join(" | ")
+                    "| *ns moat − default / moat − tree{label}* | {} |",
+                    diff.join(" | ")
+                )?;
+                writeln!(
+                    o,
+                    "| *overhead ratio moat ÷ default / ÷ tree{label}* | {} |",
+                    rat.join(" | ")
                 )?;
             }
         }
@@ -1001,6 +1028,13 @@ impl Report {
             x86_name(worst.1),
             yes(over == 0),
             over
+        );
+        let outcomes = r1.ranges - r1.singletons;
+        let floor = (outcomes as f64).log2().ceil() as usize;
+        let _ = writeln!(
+            o,
+            "| … the issue's \"R ≈ 11\" | {} of the {} ranges are single numbers between two ranges of one outcome; a `jeq` per such exception still leaves {outcomes} outcomes to tell apart, so no search of `jge`/`jeq` comparisons on the number goes below ⌈log2 {outcomes}⌉ = {floor} comparisons → {} instructions on the longest unconditional path | with R = 11 the bound would be 8: not reachable by comparison search for this profile (floor {}) |",
+            r1.singletons, r1.ranges, 4 + floor, 4 + floor
         );
         for &(arch, nr) in &r1.conditional {
             if arch == Arch::X86_64 {

@@ -299,3 +299,26 @@ pub fn decision_ranges(profile: &moat::sema::CheckedProfile, arches: &[Arch]) ->
     points.dedup();
     points.len()
 }
+
+/// Runs of one number whose neighbours share an outcome (`… X, [n] Y, X …`):
+/// a `jeq n` could punch them out of one merged range. Returns (R, such
+/// singletons); R − 2·singletons + singletons outcomes remain to tell apart.
+pub fn singleton_exceptions(profile: &moat::sema::CheckedProfile, arches: &[Arch]) -> usize {
+    let policy = moat::ir::lower(profile, arches);
+    let Some(ap) = policy.arch(Arch::X86_64) else {
+        return 0;
+    };
+    let (_, last) = nr_range(Arch::X86_64);
+    let mut runs: Vec<(moat::logic::NodeId, u32)> = Vec::new();
+    for nr in 0..=last {
+        let node = ap.syscalls.get(&nr).copied().unwrap_or(ap.unknown_node);
+        match runs.last_mut() {
+            Some((n, len)) if *n == node => *len += 1,
+            _ => runs.push((node, 1)),
+        }
+    }
+    runs.push((ap.unknown_node, 2));
+    (1..runs.len().saturating_sub(1))
+        .filter(|&i| runs[i].1 == 1 && runs[i - 1].0 == runs[i + 1].0)
+        .count()
+}
