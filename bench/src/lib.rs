@@ -553,7 +553,12 @@ fn process_timing(
             p(&dir.join("py")),
         ],
     ));
-    timing::processes(&cmds, runs, &dir)
+    let mut res = timing::processes(&cmds, runs, &dir)?;
+    let root = cfg.root.display().to_string();
+    for r in &mut res {
+        r.command = r.command.replace(&root, ".");
+    }
+    Ok(res)
 }
 
 fn kernel_run(
@@ -888,7 +893,7 @@ impl Report {
                 o,
                 "\n### Real kernel (syscall_bench; Docker default with getppid refused; x86_64)\n"
             )?;
-            writeln!(o, "{} run(s) × {} interleaved rounds × {} calls; ns per call (median over runs of the median over rounds), in brackets the paired delta to no filter. Instructions the filter executes for that call in brackets after the name. moat vs libseccomp on these filters: {} inputs, {} disagreements ({} upper-half only).\n", k.runs, k.rounds, k.iters, ag.inputs, ag.real, ag.upper_half)?;
+            writeln!(o, "{} run(s) × {} interleaved rounds × {} calls; ns per call (median over runs of the median over rounds), in square brackets the paired delta to no filter, in braces the instructions the filter executes for that call (moat's emu). moat vs libseccomp on these filters: {} inputs, {} disagreements ({} upper-half only).\n", k.runs, k.rounds, k.iters, ag.inputs, ag.real, ag.upper_half)?;
             let calls: Vec<String> = kernel::CALLS
                 .iter()
                 .map(|c| format!("{} — {}", c.0, c.1))
