@@ -65,7 +65,9 @@ pub fn instrument(program: &Program, complain: bool) -> Vec<Insn> {
         .collect()
 }
 
-/// Runs `argv` under the program; returns how it ended.
+/// Runs `argv` under the program; returns how it ended. It waits for any
+/// child of this process (the command's own children are traced too), so
+/// a process must not run two commands at once.
 #[cfg(target_os = "linux")]
 pub fn run(program: &Program, argv: &[String], complain: bool) -> Result<Outcome, String> {
     use std::ffi::CString;

@@ -5,6 +5,10 @@
 use moat::run::{run, Outcome};
 use moat::sema::{analyze_source, Options};
 
+/// `moat run` waits for any child of the process (it follows the command's
+/// own children too), so two runs in one process must not overlap.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn program(src: &str) -> (moat::sema::CheckedProfile, moat::codegen::Program) {
     let a = analyze_source("run.moat", None, src, &Options::default());
     assert!(!a.has_errors(), "{:#?}", a.errors().collect::<Vec<_>>());
@@ -19,6 +23,7 @@ fn argv(args: &[&str]) -> Vec<String> {
 
 #[test]
 fn true_runs_under_an_allow_list() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (_, prog) = program(
         "use std::groups::{basic_io, memory, signal, file_read, process}
          profile p {
@@ -37,6 +42,7 @@ fn true_runs_under_an_allow_list() {
 
 #[test]
 fn denied_open_fails_with_the_policys_errno() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     // The dynamic loader opens libraries with O_CLOEXEC; cat opens its
     // file without, so only cat's open is refused.
     let (_, prog) = program(
@@ -52,6 +58,7 @@ fn denied_open_fails_with_the_policys_errno() {
 
 #[test]
 fn a_kill_is_reported_with_the_call() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (p, prog) = program("profile p { targets x86_64 default allow kill uname }");
     let out = run(&prog, &argv(&["/bin/uname"]), false).unwrap();
     let Outcome::Killed { call, .. } = &out else {

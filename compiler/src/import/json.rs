@@ -521,11 +521,7 @@ pub fn import(text: &str, opts: &ImportOptions) -> Result<Imported, String> {
             continue;
         }
         let name: Vec<String> = caps.iter().map(|c| c.to_ascii_lowercase()).collect();
-        let _ = writeln!(
-            out,
-            "\nmixin {} {{",
-            name.join("_and_").replace("cap_", "cap_")
-        );
+        let _ = writeln!(out, "\nmixin {} {{", name.join("_and_"));
         out.push_str(body);
         let _ = writeln!(out, "}}");
     }

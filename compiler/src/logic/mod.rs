@@ -344,6 +344,23 @@ fn least_submask_at_least(m: u32, k: u32) -> Option<u32> {
     Some((k & keep) | (1 << j))
 }
 
+/// Whether some argument words make `p` true: `Some(false)` when none can,
+/// `None` when the search budget ran out before deciding.
+pub fn satisfiable(p: &Pred) -> Option<bool> {
+    match p {
+        Pred::True => return Some(true),
+        Pred::False => return Some(false),
+        _ => {}
+    }
+    let mut dd = Dd::new();
+    let n = dd.from_pred(p);
+    match dd.witness(n, Dd::TRUE) {
+        Witness::Found(_) => Some(true),
+        Witness::Infeasible => Some(false),
+        Witness::Unknown => None,
+    }
+}
+
 #[cfg(test)]
 mod atom_tests {
     use super::*;
@@ -424,22 +441,5 @@ mod atom_tests {
         for (i, word) in Word::all().enumerate() {
             assert_eq!(word.index(), i);
         }
-    }
-}
-
-/// Whether some argument words make `p` true: `Some(false)` when none can,
-/// `None` when the search budget ran out before deciding.
-pub fn satisfiable(p: &Pred) -> Option<bool> {
-    match p {
-        Pred::True => return Some(true),
-        Pred::False => return Some(false),
-        _ => {}
-    }
-    let mut dd = Dd::new();
-    let n = dd.from_pred(p);
-    match dd.witness(n, Dd::TRUE) {
-        Witness::Found(_) => Some(true),
-        Witness::Infeasible => Some(false),
-        Witness::Unknown => None,
     }
 }
