@@ -124,15 +124,20 @@ struct Marks {
 impl Marks {
     fn collect(file: &ast::File, toks: &[(usize, Tok, usize)]) -> Marks {
         let mut m = Marks::default();
+        // Tokens are sorted by position: search only the range.
+        let range = |from: usize, to: usize| {
+            let a = toks.partition_point(|t| t.0 < from);
+            let b = toks.partition_point(|t| t.0 < to);
+            toks.get(a..b.max(a)).unwrap_or(&[])
+        };
         let find = |kind: Tok, from: usize, to: usize| {
-            toks.iter()
-                .find(|t| t.1 == kind && t.0 >= from && t.0 < to)
-                .map(|t| t.0)
+            range(from, to).iter().find(|t| t.1 == kind).map(|t| t.0)
         };
         let rfind = |kind: Tok, from: usize, to: usize| {
-            toks.iter()
+            range(from, to)
+                .iter()
                 .rev()
-                .find(|t| t.1 == kind && t.0 >= from && t.0 < to)
+                .find(|t| t.1 == kind)
                 .map(|t| t.0)
         };
         let mut block = |m: &mut Marks, from: usize, to: usize| {
@@ -477,10 +482,11 @@ impl<'a> Printer<'a> {
     }
 
     fn prev_tok_before(&self, start: usize) -> Option<Tok> {
+        let i = self.elems.partition_point(|x| x.start < start);
         self.elems
+            .get(..i)?
             .iter()
             .rev()
-            .filter(|x| x.start < start)
             .find_map(|x| match x.kind {
                 Kind::Tok(t) => Some(t),
                 _ => None,
