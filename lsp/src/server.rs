@@ -697,12 +697,11 @@ impl LanguageServer for Backend {
                         })
                         .collect();
                     let diagnostics = c.fixes.as_ref().map(|d| {
-                        let fd = ide::diagnostics::for_file(a, root)
+                        ide::diagnostics::for_file(a, root)
                             .into_iter()
                             .filter(|x| x.span == d.span() && x.code == d.code.as_str())
                             .map(|x| convert::diagnostic(a, &uri, &x, enc))
-                            .collect::<Vec<_>>();
-                        fd
+                            .collect::<Vec<_>>()
                     });
                     CodeActionOrCommand::CodeAction(CodeAction {
                         title: c.title,

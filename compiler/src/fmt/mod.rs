@@ -422,9 +422,10 @@ impl<'a> Printer<'a> {
                 self.push_text(" ");
             } else if forced || gap_newlines > 0 {
                 let blank = gap_newlines >= 2 && !prev_open && !self.is_block_close(&e);
-                let indent = if self.is_block_close(&e) || self.marks.starts.contains(&e.start) {
-                    self.depth
-                } else if is_comment && self.comment_at_block_level(i) {
+                let block_level = self.is_block_close(&e)
+                    || self.marks.starts.contains(&e.start)
+                    || (is_comment && self.comment_at_block_level(i));
+                let indent = if block_level {
                     self.depth
                 } else {
                     self.continuation_indent(&e)
