@@ -1,8 +1,10 @@
 //! The language server: open documents, their analyses, and one thin
 //! handler per LSP request over `moat::ide`.
 //!
-//! Concurrency: the server may run several handlers at once. A document's
-//! text is replaced without any `.await` between reading and writing it,
+//! Concurrency: the server may run several handlers at once. Analyses and
+//! formatting run on tokio's blocking pool, so a slow one never holds up
+//! the loop that reads messages. A document's text (full or incremental
+//! sync) is changed without any `.await` between reading and writing it,
 //! changes older than the stored version are ignored, and an analysis is
 //! kept (and its diagnostics published) only if the document still has the
 //! version it was made from. The lock is never held across an `.await`.
@@ -74,6 +76,15 @@ fn analyze(uri: &Uri, text: &str) -> Option<Analysis> {
     })
 }
 
+/// [`analyze`] on tokio's blocking pool, so that a long analysis never
+/// holds up the runtime that reads requests and notifications.
+async fn analyze_off_thread(uri: Uri, text: String) -> Option<Analysis> {
+    tokio::task::spawn_blocking(move || analyze(&uri, &text))
+        .await
+        .ok()
+        .flatten()
+}
+
 impl Backend {
     pub fn new(client: Client) -> Backend {
         Backend {
@@ -92,7 +103,7 @@ impl Backend {
     }
 
     /// The analysis of the document's current text, made now if needed.
-    fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
+    async fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
         let (text, version) = {
             let st = self.lock();
             let doc = st.docs.get(uri)?;
@@ -101,7 +112,7 @@ impl Backend {
             }
             (doc.text.clone(), doc.version)
         };
-        let a = Arc::new(analyze(uri, &text)?);
+        let a = Arc::new(analyze_off_thread(uri.clone(), text).await?);
         let mut st = self.lock();
         if let Some(doc) = st.docs.get_mut(uri) {
             if doc.version == version {
@@ -121,7 +132,7 @@ impl Backend {
                 _ => return,
             }
         };
-        let Some(a) = analyze(&uri, &text) else {
+        let Some(a) = analyze_off_thread(uri.clone(), text).await else {
             return;
         };
         let a = Arc::new(a);
@@ -167,18 +178,32 @@ impl Backend {
             .collect()
     }
 
-    fn with_doc<T>(
+    async fn with_doc<T>(
         &self,
         uri: &Uri,
         what: &str,
         f: impl FnOnce(&Analysis, &moat::source::SourceFile, Encoding) -> Option<T>,
     ) -> Option<T> {
-        let a = self.analysis(uri)?;
+        let a = self.analysis(uri).await?;
         let enc = self.encoding();
         guarded(what, || {
             let file = a.sources.get(ide::root_file(&a));
             f(&a, file, enc)
         })
+    }
+}
+
+/// Applies one content change: a whole new text, or a range replaced.
+fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent, enc: Encoding) {
+    let Some(range) = change.range else {
+        *text = change.text;
+        return;
+    };
+    let file = moat::source::SourceFile::new("", moat::source::Origin::Memory, text.as_str());
+    let start = convert::offset(&file, range.start, enc);
+    let end = convert::offset(&file, range.end, enc).max(start);
+    if text.is_char_boundary(start) && text.is_char_boundary(end) && end <= text.len() {
+        text.replace_range(start..end, &change.text);
     }
 }
 
@@ -288,7 +313,7 @@ impl LanguageServer for Backend {
                 text_document_sync: Some(TextDocumentSyncCapability::Options(
                     TextDocumentSyncOptions {
                         open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::FULL),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
                         save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
@@ -358,31 +383,23 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        // Full sync: the last change holds the whole text.
-        let Some(change) = params.content_changes.into_iter().last() else {
-            return;
-        };
         let debounce = {
+            let enc = self.encoding();
             let mut st = self.lock();
             let debounce = st.debounce.unwrap_or(DEBOUNCE);
-            match st.docs.get_mut(&uri) {
-                Some(d) if d.version >= version => return,
-                Some(d) => {
-                    d.text = change.text;
-                    d.version = version;
-                    d.analysis = None;
-                }
-                None => {
-                    st.docs.insert(
-                        uri.clone(),
-                        Doc {
-                            text: change.text,
-                            version,
-                            analysis: None,
-                        },
-                    );
-                }
+            let doc = st.docs.entry(uri.clone()).or_insert_with(|| Doc {
+                text: String::new(),
+                version: i32::MIN,
+                analysis: None,
+            });
+            if doc.version >= version {
+                return;
             }
+            for change in params.content_changes {
+                apply_change(&mut doc.text, change, enc);
+            }
+            doc.version = version;
+            doc.analysis = None;
             debounce
         };
         if !debounce.is_zero() {
@@ -412,8 +429,8 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        Ok(
-            self.with_doc(&p.text_document.uri, "hover", |a, file, enc| {
+        Ok(self
+            .with_doc(&p.text_document.uri, "hover", |a, file, enc| {
                 let h = ide::hover::hover(a, convert::offset(file, p.position, enc))?;
                 Some(Hover {
                     contents: HoverContents::Markup(MarkupContent {
@@ -422,14 +439,14 @@ impl LanguageServer for Backend {
                     }),
                     range: Some(convert::range(file, h.span, enc)),
                 })
-            }),
-        )
+            })
+            .await)
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        Ok(
-            self.with_doc(&p.text_document.uri, "completion", |a, file, enc| {
+        Ok(self
+            .with_doc(&p.text_document.uri, "completion", |a, file, enc| {
                 let c = ide::completion::completions(a, convert::offset(file, p.position, enc));
                 let range = convert::range(file, c.replace, enc);
                 let items = c
@@ -450,14 +467,14 @@ impl LanguageServer for Backend {
                     is_incomplete: c.incomplete,
                     items,
                 }))
-            }),
-        )
+            })
+            .await)
     }
 
     async fn signature_help(&self, params: SignatureHelpParams) -> Result<Option<SignatureHelp>> {
         let p = params.text_document_position_params;
-        Ok(
-            self.with_doc(&p.text_document.uri, "signature help", |a, file, enc| {
+        Ok(self
+            .with_doc(&p.text_document.uri, "signature help", |a, file, enc| {
                 let s = ide::signature::signature_help(a, convert::offset(file, p.position, enc))?;
                 // Parameter labels as [start, end) in UTF-16 units of the label.
                 let units = |b: usize| s.label.get(..b).map(|t| t.encode_utf16().count() as u32);
@@ -481,8 +498,8 @@ impl LanguageServer for Backend {
                     active_signature: Some(0),
                     active_parameter: Some(s.active as u32),
                 })
-            }),
-        )
+            })
+            .await)
     }
 
     async fn goto_definition(
@@ -491,27 +508,31 @@ impl LanguageServer for Backend {
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
         let uri = p.text_document.uri.clone();
-        Ok(self.with_doc(&uri, "definition", |a, file, enc| {
-            let span = ide::navigation::definition(a, convert::offset(file, p.position, enc))?;
-            let loc = convert::location(a, &uri, span, enc)?;
-            Some(GotoDefinitionResponse::Scalar(loc))
-        }))
+        Ok(self
+            .with_doc(&uri, "definition", |a, file, enc| {
+                let span = ide::navigation::definition(a, convert::offset(file, p.position, enc))?;
+                let loc = convert::location(a, &uri, span, enc)?;
+                Some(GotoDefinitionResponse::Scalar(loc))
+            })
+            .await)
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
         let uri = p.text_document.uri.clone();
         let decl = params.context.include_declaration;
-        Ok(self.with_doc(&uri, "references", |a, file, enc| {
-            let spans =
-                ide::navigation::references(a, convert::offset(file, p.position, enc), decl);
-            Some(
-                spans
-                    .into_iter()
-                    .filter_map(|s| convert::location(a, &uri, s, enc))
-                    .collect(),
-            )
-        }))
+        Ok(self
+            .with_doc(&uri, "references", |a, file, enc| {
+                let spans =
+                    ide::navigation::references(a, convert::offset(file, p.position, enc), decl);
+                Some(
+                    spans
+                        .into_iter()
+                        .filter_map(|s| convert::location(a, &uri, s, enc))
+                        .collect(),
+                )
+            })
+            .await)
     }
 
     async fn document_highlight(
@@ -519,8 +540,8 @@ impl LanguageServer for Backend {
         params: DocumentHighlightParams,
     ) -> Result<Option<Vec<DocumentHighlight>>> {
         let p = params.text_document_position_params;
-        Ok(
-            self.with_doc(&p.text_document.uri, "highlight", |a, file, enc| {
+        Ok(self
+            .with_doc(&p.text_document.uri, "highlight", |a, file, enc| {
                 let occs = ide::navigation::highlights(a, convert::offset(file, p.position, enc));
                 Some(
                     occs.into_iter()
@@ -534,22 +555,22 @@ impl LanguageServer for Backend {
                         })
                         .collect(),
                 )
-            }),
-        )
+            })
+            .await)
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        Ok(
-            self.with_doc(&params.text_document.uri, "symbols", |a, file, enc| {
+        Ok(self
+            .with_doc(&params.text_document.uri, "symbols", |a, file, enc| {
                 let syms = ide::symbols::document_symbols(a);
                 Some(DocumentSymbolResponse::Nested(
                     syms.iter().map(|s| document_symbol(file, s, enc)).collect(),
                 ))
-            }),
-        )
+            })
+            .await)
     }
 
     #[allow(deprecated)]
@@ -561,36 +582,38 @@ impl LanguageServer for Backend {
         let uris: Vec<Uri> = self.lock().docs.keys().cloned().collect();
         let mut out = Vec::new();
         for uri in uris {
-            let found = self.with_doc(&uri, "workspace symbols", |a, file, enc| {
-                let mut v = Vec::new();
-                for s in ide::symbols::document_symbols(a) {
-                    if s.kind == ide::symbols::SymbolKind::Import
-                        || !s.name.to_ascii_lowercase().contains(&query)
-                    {
-                        continue;
+            let found = self
+                .with_doc(&uri, "workspace symbols", |a, file, enc| {
+                    let mut v = Vec::new();
+                    for s in ide::symbols::document_symbols(a) {
+                        if s.kind == ide::symbols::SymbolKind::Import
+                            || !s.name.to_ascii_lowercase().contains(&query)
+                        {
+                            continue;
+                        }
+                        v.push(SymbolInformation {
+                            name: s.name.clone(),
+                            kind: symbol_kind(s.kind),
+                            tags: None,
+                            deprecated: None,
+                            location: Location::new(
+                                uri.clone(),
+                                convert::range(file, s.selection, enc),
+                            ),
+                            container_name: None,
+                        });
                     }
-                    v.push(SymbolInformation {
-                        name: s.name.clone(),
-                        kind: symbol_kind(s.kind),
-                        tags: None,
-                        deprecated: None,
-                        location: Location::new(
-                            uri.clone(),
-                            convert::range(file, s.selection, enc),
-                        ),
-                        container_name: None,
-                    });
-                }
-                Some(v)
-            });
+                    Some(v)
+                })
+                .await;
             out.extend(found.unwrap_or_default());
         }
         Ok(Some(WorkspaceSymbolResponse::Flat(out)))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        Ok(
-            self.with_doc(&params.text_document.uri, "folding", |a, _, _| {
+        Ok(self
+            .with_doc(&params.text_document.uri, "folding", |a, _, _| {
                 Some(
                     ide::symbols::folding_ranges(a)
                         .into_iter()
@@ -606,48 +629,50 @@ impl LanguageServer for Backend {
                         })
                         .collect(),
                 )
-            }),
-        )
+            })
+            .await)
     }
 
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        Ok(self.with_doc(
-            &params.text_document.uri,
-            "semantic tokens",
-            |a, file, enc| {
-                let mut data = Vec::new();
-                let (mut line, mut col) = (0u32, 0u32);
-                for t in ide::tokens::semantic_tokens(a) {
-                    let start = convert::position(file, t.span.start as usize, enc);
-                    let end = convert::position(file, t.span.end as usize, enc);
-                    if end.line != start.line || end.character <= start.character {
-                        continue;
+        Ok(self
+            .with_doc(
+                &params.text_document.uri,
+                "semantic tokens",
+                |a, file, enc| {
+                    let mut data = Vec::new();
+                    let (mut line, mut col) = (0u32, 0u32);
+                    for t in ide::tokens::semantic_tokens(a) {
+                        let start = convert::position(file, t.span.start as usize, enc);
+                        let end = convert::position(file, t.span.end as usize, enc);
+                        if end.line != start.line || end.character <= start.character {
+                            continue;
+                        }
+                        let delta_line = start.line - line;
+                        let delta_start = if delta_line == 0 {
+                            start.character - col
+                        } else {
+                            start.character
+                        };
+                        data.push(SemanticToken {
+                            delta_line,
+                            delta_start,
+                            length: end.character - start.character,
+                            token_type: t.ty.index(),
+                            token_modifiers_bitset: t.modifiers,
+                        });
+                        line = start.line;
+                        col = start.character;
                     }
-                    let delta_line = start.line - line;
-                    let delta_start = if delta_line == 0 {
-                        start.character - col
-                    } else {
-                        start.character
-                    };
-                    data.push(SemanticToken {
-                        delta_line,
-                        delta_start,
-                        length: end.character - start.character,
-                        token_type: t.ty.index(),
-                        token_modifiers_bitset: t.modifiers,
-                    });
-                    line = start.line;
-                    col = start.character;
-                }
-                Some(SemanticTokensResult::Tokens(SemanticTokens {
-                    result_id: None,
-                    data,
-                }))
-            },
-        ))
+                    Some(SemanticTokensResult::Tokens(SemanticTokens {
+                        result_id: None,
+                        data,
+                    }))
+                },
+            )
+            .await)
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
@@ -657,7 +682,13 @@ impl LanguageServer for Backend {
             None => return Ok(None),
         };
         let enc = self.encoding();
-        let result = guarded("formatting", || Some(moat::fmt::format(&text)));
+        let input = text.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            guarded("formatting", || Some(moat::fmt::format(&input)))
+        })
+        .await
+        .ok()
+        .flatten();
         match result {
             Some(Ok(out)) if out == text => Ok(Some(Vec::new())),
             Some(Ok(out)) => {
@@ -681,42 +712,44 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri.clone();
-        Ok(self.with_doc(&uri, "code actions", |a, file, enc| {
-            let start = convert::offset(file, params.range.start, enc);
-            let end = convert::offset(file, params.range.end, enc);
-            let root = ide::root_file(a);
-            let actions = ide::actions::code_actions(a, start, end)
-                .into_iter()
-                .map(|c| {
-                    let edits = c
-                        .edits
-                        .iter()
-                        .map(|e| TextEdit {
-                            range: convert::range(file, e.span, enc),
-                            new_text: e.new_text.clone(),
+        Ok(self
+            .with_doc(&uri, "code actions", |a, file, enc| {
+                let start = convert::offset(file, params.range.start, enc);
+                let end = convert::offset(file, params.range.end, enc);
+                let root = ide::root_file(a);
+                let actions = ide::actions::code_actions(a, start, end)
+                    .into_iter()
+                    .map(|c| {
+                        let edits = c
+                            .edits
+                            .iter()
+                            .map(|e| TextEdit {
+                                range: convert::range(file, e.span, enc),
+                                new_text: e.new_text.clone(),
+                            })
+                            .collect();
+                        let diagnostics = c.fixes.as_ref().map(|d| {
+                            ide::diagnostics::for_file(a, root)
+                                .into_iter()
+                                .filter(|x| x.span == d.span() && x.code == d.code.as_str())
+                                .map(|x| convert::diagnostic(a, &uri, &x, enc))
+                                .collect::<Vec<_>>()
+                        });
+                        CodeActionOrCommand::CodeAction(CodeAction {
+                            title: c.title,
+                            kind: Some(CodeActionKind::QUICKFIX),
+                            diagnostics,
+                            edit: Some(WorkspaceEdit {
+                                changes: Some(HashMap::from([(uri.clone(), edits)])),
+                                ..WorkspaceEdit::default()
+                            }),
+                            is_preferred: Some(c.preferred),
+                            ..CodeAction::default()
                         })
-                        .collect();
-                    let diagnostics = c.fixes.as_ref().map(|d| {
-                        ide::diagnostics::for_file(a, root)
-                            .into_iter()
-                            .filter(|x| x.span == d.span() && x.code == d.code.as_str())
-                            .map(|x| convert::diagnostic(a, &uri, &x, enc))
-                            .collect::<Vec<_>>()
-                    });
-                    CodeActionOrCommand::CodeAction(CodeAction {
-                        title: c.title,
-                        kind: Some(CodeActionKind::QUICKFIX),
-                        diagnostics,
-                        edit: Some(WorkspaceEdit {
-                            changes: Some(HashMap::from([(uri.clone(), edits)])),
-                            ..WorkspaceEdit::default()
-                        }),
-                        is_preferred: Some(c.preferred),
-                        ..CodeAction::default()
                     })
-                })
-                .collect();
-            Some(actions)
-        }))
+                    .collect();
+                Some(actions)
+            })
+            .await)
     }
 }

@@ -58,6 +58,13 @@ const SNIPPETS: &[&str] = &[
     "flags & ",
 ];
 
+/// The LSP position of byte `at`, the column in UTF-16 units.
+fn utf16_pos(text: &str, at: usize) -> Value {
+    let line = text[..at].matches('\n').count();
+    let start = text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    json!({"line": line, "character": text[start..at].encode_utf16().count()})
+}
+
 fn char_floor(s: &str, mut i: usize) -> usize {
     i = i.min(s.len());
     while !s.is_char_boundary(i) {
@@ -93,19 +100,29 @@ fn random_edits_never_break_the_server() {
     ];
     let mut answered = 0;
     for version in 2..=301i64 {
-        // Edit: delete a range, insert a snippet, or both.
+        // Edit: delete a range, insert a snippet, or both; sent as the whole
+        // text or (every other version) as a ranged change in UTF-16 units.
         let at = char_floor(&text, rng.below(text.len() + 1));
-        if rng.below(2) == 0 {
-            let end = char_floor(&text, at + rng.below(24));
-            text.replace_range(at..end, "");
-        }
-        if rng.below(3) != 0 {
-            let s = SNIPPETS[rng.below(SNIPPETS.len())];
-            text.insert_str(at, s);
-        }
+        let end = if rng.below(2) == 0 {
+            char_floor(&text, at + rng.below(24)).max(at)
+        } else {
+            at
+        };
+        let insert = if rng.below(3) != 0 {
+            SNIPPETS[rng.below(SNIPPETS.len())]
+        } else {
+            ""
+        };
+        let (start_pos, end_pos) = (utf16_pos(&text, at), utf16_pos(&text, end));
+        text.replace_range(at..end, insert);
+        let change = if version % 2 == 0 {
+            json!({"range": {"start": start_pos, "end": end_pos}, "text": insert})
+        } else {
+            json!({"text": text})
+        };
         c.notify_quiet(
             "textDocument/didChange",
-            json!({"textDocument": {"uri": u, "version": version}, "contentChanges": [{"text": text}]}),
+            json!({"textDocument": {"uri": u, "version": version}, "contentChanges": [change]}),
         );
         for _ in 0..3 {
             let method = methods[rng.below(methods.len())];
@@ -126,8 +143,25 @@ fn random_edits_never_break_the_server() {
             answered += 1;
         }
     }
-    // Still alive and current: the last version gets its diagnostics.
+    // Still alive and current: the last version gets its diagnostics, and
+    // the server's text is the client's (ranged edits applied right).
     c.wait_for_quiet("textDocument/publishDiagnostics", |p| p["version"] == 301);
+    let formatted = c.request_quiet(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": u}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    match moat::fmt::format(&text) {
+        Ok(out) if out == text => assert_eq!(formatted, json!([])),
+        Ok(out) => assert_eq!(formatted[0]["newText"], out.as_str()),
+        Err(_) => assert_eq!(formatted, Value::Null),
+    }
+    let syms = c.request_quiet(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": u}}),
+    );
+    let a = moat::sema::analyze_source("x", None, &text, &moat::sema::Options::default());
+    let local = moat::ide::symbols::document_symbols(&a);
+    assert_eq!(syms.as_array().map(Vec::len), Some(local.len()), "{syms}");
     assert_eq!(answered, 900);
     assert_eq!(c.shutdown(), Some(0));
 }

@@ -246,3 +246,49 @@ fn imported_files_with_errors() {
     assert_eq!(d["diagnostics"], json!([]), "{d}");
     assert_eq!(c.shutdown(), Some(0));
 }
+
+/// Incremental sync: ranged edits in UTF-16 units on a line with
+/// non-ASCII text before the edit.
+#[test]
+fn incremental_changes() {
+    let dir = workdir("incremental");
+    let u = uri(&dir.join("inc.moat"));
+    let text =
+        "profile p { targets x86_64 default allow }\ntest p { /* é😀 */ opnat(0) => allow }\n";
+    let mut c = Client::start(&dir);
+    let init = c.initialize(&["utf-16"], json!({"debounceMs": 0}));
+    assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2);
+    c.open(&u, text);
+    let d = c.diagnostics(&u, 1);
+    assert_eq!(d["diagnostics"].as_array().map(Vec::len), Some(1), "{d}");
+    // Replace `opnat` by `openat`, then insert a comment at the line's start.
+    let start = pos(text, "opnat", true);
+    let mut end = start.clone();
+    end["character"] = json!(start["character"].as_u64().unwrap() + 5);
+    c.notify_quiet(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": u, "version": 2}, "contentChanges": [
+            {"range": {"start": start, "end": end}, "text": "openat"},
+            {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "/* ü */ "}
+        ]}),
+    );
+    let d = c.diagnostics(&u, 2);
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+    let now = "profile p { targets x86_64 default allow }\n/* ü */ test p { /* é😀 */ openat(0) => allow }\n";
+    let h = c.request_quiet(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": u}, "position": pos(now, "openat", true)}),
+    );
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .contains("openat("),
+        "{h}"
+    );
+    // A whole-text change still works.
+    c.change(&u, 3, text);
+    let d = c.diagnostics(&u, 3);
+    assert_eq!(d["diagnostics"].as_array().map(Vec::len), Some(1), "{d}");
+    assert_eq!(c.shutdown(), Some(0));
+}
