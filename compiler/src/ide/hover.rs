@@ -16,13 +16,53 @@ pub struct Hover {
     pub markdown: String,
 }
 
-/// Hover for the root file at byte `offset`.
+/// Hover for the root file at byte `offset`: a name the span index knows,
+/// else a keyword of the language.
 pub fn hover(a: &Analysis, offset: usize) -> Option<Hover> {
-    let occ = index::at(a, a.root, offset)?;
-    let markdown = describe(a, &occ.symbol, &occ.arches)?;
+    if let Some(occ) = index::at(a, a.root, offset) {
+        let markdown = describe(a, &occ.symbol, &occ.arches)?;
+        return Some(Hover {
+            span: occ.span,
+            markdown,
+        });
+    }
+    let file = a.module(a.root).file;
+    let text = &a.sources.get(file).text;
+    let lexed = crate::syntax::lexer::lex(text, file);
+    let &(s, tok, e) = lexed
+        .tokens
+        .iter()
+        .find(|t| t.0 <= offset && offset <= t.2 && t.1.is_keyword())?;
+    let word = tok.text()?;
     Some(Hover {
-        span: occ.span,
-        markdown,
+        span: Span::new(file, s, e),
+        markdown: format!("**{word}** — {}", keyword_doc(word)?),
+    })
+}
+
+/// What each keyword of the language does (actions have [`action`]).
+pub fn keyword_doc(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "use" => "imports a standard-library module (`use std::docker`), some of its items (`use std::groups::{basic_io}`), or a file (`use \"./base.moat\" as base`).",
+        "const" => "a 64-bit integer constant, folded at compile time; `match arch { … }` gives a value per architecture.",
+        "group" => "a named set of syscalls (and other groups) to use in rules.",
+        "mixin" => "a reusable set of rules, spliced into profiles with `include`; it has no settings and cannot be built.",
+        "profile" => "a policy: settings (`targets`, `default`, …) and rules; `extends BASE` falls back to the base's decisions.",
+        "test" => "expectations `[ARCH:] SYSCALL(ARGS) => ACTION`, checked on the compiled filter by `moat test` and `moat build`.",
+        "targets" => "the architectures the filter covers; required at the root of an `extends` chain.",
+        "default" => "the action when no rule matches; required at the root of an `extends` chain.",
+        "bad_arch" => "the action for a call from an architecture not in `targets` (default `kill`).",
+        "unknown" => "the action for syscall numbers moat's table does not name on that architecture (default: the `default` action).",
+        "flags" => "filter flags for loading (SECCOMP_FILTER_FLAG_*): `tsync`, `log`, `spec_allow`, …",
+        "include" => "splices a mixin's rules, or another profile's own rules, into this profile.",
+        "on" => "rules that apply only on the listed architectures.",
+        "if" => "a condition on the call's arguments: comparisons, bit tests `x & MASK`, `in [..]`, ranges, `!`, `&&`, `||`.",
+        "extends" => "this profile decides first; calls none of its rules match go to the base.",
+        "match" => "`match arch { x86_64 => …, _ => … }`: a constant's value per architecture.",
+        "as" => "names an imported file: `use \"./base.moat\" as base`.",
+        "null" => "the literal 0, for pointer arguments.",
+        "in" => "membership: `x in [A, B]`, `x in 10..20` (half-open), `x in 10..=20`.",
+        w => return ActionKind::from_keyword(w).map(action),
     })
 }
 

@@ -141,6 +141,17 @@ fn hover_in_test_cases() {
 }
 
 #[test]
+fn hover_on_keywords() {
+    let h = hover_text("profile p { tar$0gets x86_64 default allow }");
+    assert!(h.starts_with("**targets**"), "{h}");
+    let h = hover_text("prof$0ile p { targets x86_64 default allow }");
+    assert!(h.contains("a policy"), "{h}");
+    // `default` as a name is the item, not the keyword.
+    let h = hover_text("use std::docker\nprofile p extends docker::def$0ault { }");
+    assert!(h.contains("profile default"), "{h}");
+}
+
+#[test]
 fn hover_on_non_ascii_line_uses_byte_offsets() {
     let h = hover_text("// é😀\nprofile p { targets x86_64 default allow allow re$0ad } // ü");
     assert!(h.contains("read("), "{h}");
