@@ -164,6 +164,16 @@ enum Command {
         #[arg(long = "arch", value_name = "ARCH")]
         arches: Vec<String>,
     },
+    /// Format policies in place; `-` formats standard input to standard output.
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write nothing; list the files that are not formatted and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the language server on standard input and output (starts `moat-lsp`).
+    Lsp,
 }
 
 pub fn main() -> i32 {
@@ -230,6 +240,8 @@ pub fn main() -> i32 {
             arches,
         } => explain(&file, &call, profile.as_deref(), &arches, &options, color),
         Command::Disasm { blob, arch } => disasm(&blob, &arch),
+        Command::Fmt { files, check } => fmt(&files, check, color),
+        Command::Lsp => lsp(),
         Command::Import {
             file,
             from,
@@ -1158,6 +1170,95 @@ fn write_outputs_text(output: Option<&std::path::Path>, bytes: &[u8]) -> i32 {
                     2
                 }
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- fmt, lsp
+
+fn fmt(files: &[PathBuf], check: bool, color: bool) -> i32 {
+    use moat::fmt::FormatError;
+    use std::io::Read;
+    let mut status = 0;
+    for f in files {
+        let stdin = f.as_os_str() == "-";
+        let src = if stdin {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).map(|_| s)
+        } else {
+            std::fs::read_to_string(f)
+        };
+        let src = match src {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: cannot read {}: {e}", f.display());
+                status = 2;
+                continue;
+            }
+        };
+        let out = match moat::fmt::format(&src) {
+            Ok(out) => out,
+            Err(FormatError::Syntax(diags)) => {
+                let mut sources = moat::source::SourceMap::new();
+                sources.add(moat::source::SourceFile::new(
+                    f.display().to_string(),
+                    moat::source::Origin::Memory,
+                    src.clone(),
+                ));
+                let text = render::render_all(&diags, &sources, color);
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                eprintln!("error: {} not formatted: it has syntax errors", f.display());
+                status = status.max(1);
+                continue;
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", f.display());
+                status = status.max(1);
+                continue;
+            }
+        };
+        if stdin {
+            print!("{out}");
+        } else if out != src {
+            if check {
+                println!("{}", f.display());
+                status = status.max(1);
+            } else {
+                let tmp = f.with_extension("moat.fmt-tmp");
+                let written = std::fs::write(&tmp, &out).and_then(|_| std::fs::rename(&tmp, f));
+                if let Err(e) = written {
+                    let _ = std::fs::remove_file(&tmp);
+                    eprintln!("error: cannot write {}: {e}", f.display());
+                    status = 2;
+                }
+            }
+        }
+    }
+    status
+}
+
+/// Runs `moat-lsp` from the directory of this executable (where `cargo
+/// install` and release archives put both), else from `PATH`.
+fn lsp() -> i32 {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|d| d.join("moat-lsp")))
+        .filter(|p| p.is_file());
+    let program = beside.unwrap_or_else(|| PathBuf::from("moat-lsp"));
+    let mut cmd = std::process::Command::new(&program);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let err = cmd.exec();
+        eprintln!("error: cannot start {}: {err}", program.display());
+        2
+    }
+    #[cfg(not(unix))]
+    match cmd.status() {
+        Ok(s) => s.code().unwrap_or(2),
+        Err(err) => {
+            eprintln!("error: cannot start {}: {err}", program.display());
+            2
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod diagnostics;
 pub mod diff;
 pub mod driver;
 pub mod emu;
+pub mod fmt;
+pub mod ide;
 pub mod import;
 pub mod ir;
 pub mod logic;

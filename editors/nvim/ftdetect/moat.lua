@@ -1,0 +1,2 @@
+-- *.moat files are moat seccomp policies.
+vim.filetype.add({ extension = { moat = "moat" } })
