@@ -1,1 +1,4 @@
 //! Shared helpers for the end-to-end suites live here.
+
+pub mod check;
+pub mod policy;
