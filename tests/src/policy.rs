@@ -879,6 +879,15 @@ pub struct GenConfig {
     pub allow_extends: bool,
     pub allow_mixin: bool,
     pub allow_on: bool,
+    /// Draw syscalls from this list only (default: the tables, with a bias
+    /// towards [`INTERESTING`]).
+    pub pool: Option<Vec<&'static str>>,
+    /// Never generate `notify` (a call that meets it blocks until a
+    /// listener answers).
+    pub no_notify: bool,
+    /// When set, errno data are numbers in this range only (so a filter's
+    /// errno can be told from the syscall's own).
+    pub errno_range: Option<(u16, u16)>,
 }
 
 impl Default for GenConfig {
@@ -906,6 +915,9 @@ impl Default for GenConfig {
             allow_extends: true,
             allow_mixin: true,
             allow_on: true,
+            pool: None,
+            no_notify: false,
+            errno_range: None,
         }
     }
 }
@@ -929,7 +941,10 @@ const ERRNO_NAMES: &[&str] = &[
     "EBADF",
 ];
 
-fn gen_errno(t: &mut Tape) -> Errno {
+fn gen_errno(t: &mut Tape, cfg: &GenConfig) -> Errno {
+    if let Some((lo, hi)) = cfg.errno_range {
+        return Errno::Num(lo + t.below(usize::from(hi - lo) + 1) as u16);
+    }
     match t.below(4) {
         0 => Errno::Name(ERRNO_NAMES[t.below(ERRNO_NAMES.len())]),
         1 => Errno::Num(*t.pick(&[0u16, 1, 13, 38, 4095, 4094])),
@@ -946,9 +961,10 @@ fn gen_data16(t: &mut Tape) -> Option<u16> {
     }
 }
 
-fn gen_any_act(t: &mut Tape) -> GAct {
+fn gen_any_act(t: &mut Tape, cfg: &GenConfig) -> GAct {
     match t.below(9) {
-        0 => GAct::Errno(gen_errno(t)),
+        4 if cfg.no_notify => GAct::Allow,
+        0 => GAct::Errno(gen_errno(t, cfg)),
         1 => GAct::Kill,
         2 => GAct::KillThread,
         3 => GAct::Trap(gen_data16(t)),
@@ -956,12 +972,13 @@ fn gen_any_act(t: &mut Tape) -> GAct {
         5 => GAct::Trace(gen_data16(t)),
         6 => GAct::Log,
         7 => GAct::Allow,
-        _ => GAct::Errno(gen_errno(t)),
+        _ => GAct::Errno(gen_errno(t, cfg)),
     }
 }
 
-fn gen_rule_act(t: &mut Tape, d: &Data) -> GAct {
+fn gen_rule_act(t: &mut Tape, d: &Data, cfg: &GenConfig) -> GAct {
     match t.below(10) {
+        9 if cfg.no_notify => GAct::Log,
         0 | 1 => GAct::Allow,
         2 | 3 => GAct::Errno(d.errno.clone()),
         4 => GAct::Kill,
@@ -1254,11 +1271,19 @@ pub fn instances(arches: &[Arch], on: Option<&[Arch]>, syscalls: &[&str]) -> Vec
     out
 }
 
-fn gen_pool(t: &mut Tape, arches: &[Arch], max: usize) -> Vec<&'static str> {
-    let mut all: Vec<&'static str> = arches
-        .iter()
-        .flat_map(|a| a.syscalls().iter().map(|s| s.name))
-        .collect();
+fn gen_pool(t: &mut Tape, cfg: &GenConfig, arches: &[Arch]) -> Vec<&'static str> {
+    let max = cfg.max_pool;
+    let mut all: Vec<&'static str> = match &cfg.pool {
+        Some(p) => p
+            .iter()
+            .copied()
+            .filter(|n| arches.iter().any(|a| a.syscall(n).is_some()))
+            .collect(),
+        None => arches
+            .iter()
+            .flat_map(|a| a.syscalls().iter().map(|s| s.name))
+            .collect(),
+    };
     all.sort_unstable();
     all.dedup();
     let interesting: Vec<&'static str> = INTERESTING
@@ -1326,7 +1351,7 @@ fn gen_rule(
             }
         }
     }
-    let action = gen_rule_act(t, d);
+    let action = gen_rule_act(t, d, cfg);
     let mut pred = None;
     if t.flip(65) {
         let insts = instances(&covered, None, &syscalls);
@@ -1358,9 +1383,9 @@ fn gen_rules(
         .collect()
 }
 
-fn gen_data(t: &mut Tape) -> Data {
+fn gen_data(t: &mut Tape, cfg: &GenConfig) -> Data {
     Data {
-        errno: gen_errno(t),
+        errno: gen_errno(t, cfg),
         trap: gen_data16(t),
         trace: gen_data16(t),
     }
@@ -1392,22 +1417,22 @@ pub fn gen_policy(t: &mut Tape, cfg: &GenConfig) -> GenPolicy {
             all_arches.push(*a);
         }
     }
-    let pool = gen_pool(t, &all_arches, cfg.max_pool);
+    let pool = gen_pool(t, cfg, &all_arches);
     let mut main = GenProfile {
         name: "p".into(),
         ..Default::default()
     };
-    let main_data = gen_data(t);
+    let main_data = gen_data(t, cfg);
     let base = if extends {
-        let d = gen_data(t);
+        let d = gen_data(t, cfg);
         let rules = gen_rules(t, cfg, &pool, &base_targets, &all_arches, &d, cfg.max_rules);
         let base = GenProfile {
             name: "base".into(),
             extends: None,
             targets: Some(base_targets.clone()),
-            default: Some(gen_any_act(t)),
-            bad_arch: t.flip(50).then(|| gen_any_act(t)),
-            unknown: t.flip(40).then(|| gen_any_act(t)),
+            default: Some(gen_any_act(t, cfg)),
+            bad_arch: t.flip(50).then(|| gen_any_act(t, cfg)),
+            unknown: t.flip(40).then(|| gen_any_act(t, cfg)),
             rules,
             mixin_rules: Vec::new(),
         };
@@ -1416,23 +1441,23 @@ pub fn gen_policy(t: &mut Tape, cfg: &GenConfig) -> GenPolicy {
             main.targets = Some(targets.clone());
         }
         if t.flip(40) {
-            main.default = Some(gen_any_act(t));
+            main.default = Some(gen_any_act(t, cfg));
         }
         if t.flip(30) {
-            main.bad_arch = Some(gen_any_act(t));
+            main.bad_arch = Some(gen_any_act(t, cfg));
         }
         if t.flip(30) {
-            main.unknown = Some(gen_any_act(t));
+            main.unknown = Some(gen_any_act(t, cfg));
         }
         Some(base)
     } else {
         main.targets = Some(targets.clone());
-        main.default = Some(gen_any_act(t));
+        main.default = Some(gen_any_act(t, cfg));
         if t.flip(50) {
-            main.bad_arch = Some(gen_any_act(t));
+            main.bad_arch = Some(gen_any_act(t, cfg));
         }
         if t.flip(40) {
-            main.unknown = Some(gen_any_act(t));
+            main.unknown = Some(gen_any_act(t, cfg));
         }
         None
     };
