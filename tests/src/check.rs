@@ -55,36 +55,48 @@ pub fn build(profile: &CheckedProfile) -> Result<Vec<Built>, String> {
             .copied()
             .filter(|a| a.endian() == endian)
             .collect();
-        if arches.is_empty() {
-            continue;
+        if !arches.is_empty() {
+            out.push(build_for(profile, &arches)?);
         }
-        let arches = moat::driver::build_arches(profile, &arches)?;
-        let program = moat::driver::compile(profile, &arches)
-            .map_err(|d| format!("{}: {}", d.code, d.message))?;
-        moat::emu::validate(&program.insns).map_err(|e| {
-            format!(
-                "the kernel would refuse the program for {:?}: {e}\n{}",
-                arches,
-                moat::emu::disasm(&program.insns)
-            )
-        })?;
-        if program.endian != endian {
-            return Err(format!(
-                "program for {arches:?} has byte order {:?}",
-                program.endian
-            ));
-        }
-        let policy = moat::ir::lower(profile, &arches);
-        let mut narrowed = profile.clone();
-        narrowed.settings.targets = arches.clone();
-        out.push(Built {
-            arches,
-            profile: narrowed,
-            program,
-            policy,
-        });
     }
     Ok(out)
+}
+
+/// Compiles `profile` for some of its targets (all of one byte order), as
+/// `moat build --arch A --arch B` does.
+pub fn build_for(profile: &CheckedProfile, requested: &[Arch]) -> Result<Built, String> {
+    let arches = moat::driver::build_arches(profile, requested)?;
+    let endian = arches[0].endian();
+    let program = moat::driver::compile(profile, &arches)
+        .map_err(|d| format!("{}: {}", d.code, d.message))?;
+    moat::emu::validate(&program.insns).map_err(|e| {
+        format!(
+            "the kernel would refuse the program for {:?}: {e}\n{}",
+            arches,
+            moat::emu::disasm(&program.insns)
+        )
+    })?;
+    if program.endian != endian {
+        return Err(format!(
+            "program for {arches:?} has byte order {:?}",
+            program.endian
+        ));
+    }
+    if program.arches != arches {
+        return Err(format!(
+            "program for {arches:?} says it covers {:?}",
+            program.arches
+        ));
+    }
+    let policy = moat::ir::lower(profile, &arches);
+    let mut narrowed = profile.clone();
+    narrowed.settings.targets = arches.clone();
+    Ok(Built {
+        arches,
+        profile: narrowed,
+        program,
+        policy,
+    })
 }
 
 /// How many argument vectors to try per syscall whose decision depends on

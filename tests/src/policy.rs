@@ -888,6 +888,10 @@ pub struct GenConfig {
     /// When set, errno data are numbers in this range only (so a filter's
     /// errno can be told from the syscall's own).
     pub errno_range: Option<(u16, u16)>,
+    /// Percent of pool draws taken from [`INTERESTING`].
+    pub bias: u64,
+    /// Percent of rules with a predicate.
+    pub pred_pct: u64,
 }
 
 impl Default for GenConfig {
@@ -918,6 +922,8 @@ impl Default for GenConfig {
             pool: None,
             no_notify: false,
             errno_range: None,
+            bias: 75,
+            pred_pct: 65,
         }
     }
 }
@@ -1027,10 +1033,18 @@ fn interesting_values(tys: &[ArgTy]) -> Vec<i128> {
     v
 }
 
+thread_local! {
+    /// Values this policy compares often, so that its rules test nearby
+    /// and equal constants and their decision diagrams interleave.
+    static HOT: std::cell::RefCell<Vec<i128>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn gen_value(t: &mut Tape, tys: &[ArgTy], ok: impl Fn(i128) -> bool) -> Num {
     let pool = interesting_values(tys);
+    let hot: Vec<i128> = HOT.with(|h| h.borrow().clone());
     for _ in 0..8 {
-        let v = match t.below(4) {
+        let v = match t.below(6) {
+            4 if !hot.is_empty() => *t.pick(&hot) + t.below(3) as i128 - 1,
             0 | 1 => *t.pick(&pool),
             2 => i128::from(t.next_u64() % 300) - 20,
             _ => {
@@ -1294,7 +1308,7 @@ fn gen_pool(t: &mut Tape, cfg: &GenConfig, arches: &[Arch]) -> Vec<&'static str>
     let n = 1 + t.below(max);
     let mut pool = Vec::new();
     for _ in 0..n {
-        let name = if !interesting.is_empty() && !t.flip(25) {
+        let name = if !interesting.is_empty() && t.below(100) < cfg.bias as usize {
             *t.pick(&interesting)
         } else {
             *t.pick(&all)
@@ -1353,7 +1367,7 @@ fn gen_rule(
     }
     let action = gen_rule_act(t, d, cfg);
     let mut pred = None;
-    if t.flip(65) {
+    if t.flip(cfg.pred_pct) {
         let insts = instances(&covered, None, &syscalls);
         let args = common_args(&insts);
         if !args.is_empty() {
@@ -1394,6 +1408,14 @@ fn gen_data(t: &mut Tape, cfg: &GenConfig) -> Data {
 /// A random policy; the profile to build is `main.name` ("p").
 pub fn gen_policy(t: &mut Tape, cfg: &GenConfig) -> GenPolicy {
     let targets = t.pick(&cfg.target_sets).clone();
+    let hot: Vec<i128> = (0..t.below(4))
+        .map(|_| match t.below(3) {
+            0 => i128::from(t.next_u64() % 64),
+            1 => i128::from(t.next_u64() as u32),
+            _ => i128::from(t.next_u64() as u32 as i32),
+        })
+        .collect();
+    HOT.with(|h| *h.borrow_mut() = hot);
     let extends = cfg.allow_extends && t.flip(35);
     // The base may have other targets; its rules are resolved against the
     // main profile's targets too, so literals must fit both.
@@ -1471,4 +1493,51 @@ pub fn gen_policy(t: &mut Tape, cfg: &GenConfig) -> GenPolicy {
         main.mixin_rules = gen_rules(t, &mcfg, &pool, &targets, &targets, &main_data, 2);
     }
     GenPolicy { base, main }
+}
+
+/// A wide policy: up to `max` syscalls of the targets, each with its own
+/// rule and its own action data (so no two syscalls share a leaf and the
+/// search cannot merge ranges), most with a predicate. Programs run to
+/// hundreds or thousands of instructions, so jumps need trampolines.
+pub fn gen_wide(t: &mut Tape, target_sets: &[Vec<Arch>], max: usize) -> GenPolicy {
+    let targets = t.pick(target_sets).clone();
+    let mut names: Vec<&'static str> = targets
+        .iter()
+        .flat_map(|a| a.syscalls().iter().map(|s| s.name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    // A random subset, in table order.
+    let keep = 1 + t.below(max);
+    let mut chosen: Vec<&'static str> = names.iter().copied().filter(|_| t.flip(70)).collect();
+    chosen.truncate(keep);
+    let mut rules = Vec::new();
+    for (i, name) in chosen.iter().enumerate() {
+        let data = (i % 4000) as u16 + 1;
+        let action = match t.below(4) {
+            0 => GAct::Trap(Some(data)),
+            1 => GAct::Trace(Some(data)),
+            _ => GAct::Errno(Errno::Num(data)),
+        };
+        let insts = instances(&targets, None, &[name]);
+        let args = common_args(&insts);
+        let pred = (!args.is_empty() && t.flip(75)).then(|| gen_pred(t, &insts, &args, 1));
+        rules.push(GenRule {
+            on: None,
+            action,
+            syscalls: vec![name],
+            pred,
+        });
+    }
+    GenPolicy {
+        base: None,
+        main: GenProfile {
+            name: "p".into(),
+            targets: Some(targets),
+            default: Some(GAct::Allow),
+            bad_arch: Some(GAct::Kill),
+            rules,
+            ..Default::default()
+        },
+    }
 }

@@ -25,9 +25,10 @@
 //! `MOAT_SEED=<n>` replays a run, `MOAT_CASES=<n>` changes the number of
 //! random policies (default 300).
 
+use moat::arch::Arch;
 use moat::sema::{analyze_path, analyze_source, Options};
-use moat_tests::check::{build, errors, judge, Budget, Inputs};
-use moat_tests::policy::{gen_policy, GenConfig, SplitMix, Tape};
+use moat_tests::check::{build, build_for, errors, judge, Budget, Inputs};
+use moat_tests::policy::{gen_policy, gen_wide, GenConfig, SplitMix, Tape};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use std::path::{Path, PathBuf};
@@ -106,8 +107,6 @@ fn every_example_and_stdlib_profile_compiles_to_what_the_reference_says() {
     assert!(checks > 0);
 }
 
-static RANDOM_CHECKS: AtomicU64 = AtomicU64::new(0);
-
 /// Generates, compiles and judges one random policy.
 fn one_policy(tape: &[u64], cfg: &GenConfig, input_seed: u64) -> Result<u64, String> {
     let g = gen_policy(&mut Tape::new(tape), cfg);
@@ -118,8 +117,20 @@ fn one_policy(tape: &[u64], cfg: &GenConfig, input_seed: u64) -> Result<u64, Str
         return Err(fail(format!("the generated policy does not compile:\n{e}")));
     }
     let profile = moat::driver::select_profile(&analysis, Some("p")).map_err(&fail)?;
-    let built = build(profile).map_err(&fail)?;
+    let mut built = build(profile).map_err(&fail)?;
     let mut rng = SplitMix(input_seed);
+    // Sometimes also a program for some of the targets (`--arch`).
+    let targets = &profile.settings.targets;
+    if targets.len() > 1 && rng.below(3) == 0 {
+        let some: Vec<Arch> = targets
+            .iter()
+            .copied()
+            .filter(|a| a.endian() == targets[0].endian() && rng.below(2) == 0)
+            .collect();
+        if !some.is_empty() {
+            built.push(build_for(profile, &some).map_err(&fail)?);
+        }
+    }
     let mut n = 0;
     for b in &built {
         let inputs = Inputs::new(b, Some(&g), Budget::default(), &mut rng);
@@ -130,38 +141,115 @@ fn one_policy(tape: &[u64], cfg: &GenConfig, input_seed: u64) -> Result<u64, Str
 
 #[test]
 fn random_policies_compile_to_what_they_mean() {
-    let seed = seed();
+    random_policies("random policies", GenConfig::default(), 300, 0);
+}
+
+/// Wide policies: hundreds of syscalls with their own actions and
+/// predicates, so programs run to thousands of instructions and their
+/// jumps need trampolines.
+#[test]
+fn wide_random_policies_compile_to_what_they_mean() {
+    use Arch::*;
+    let sets = [
+        vec![X86_64],
+        vec![X86_64, X32],
+        vec![I386],
+        vec![Aarch64],
+        vec![Arm],
+        vec![Riscv64],
+        vec![S390x],
+    ];
+    let replay = seed();
+    let seed = replay ^ 0x31de;
     let start = Instant::now();
-    eprintln!("random policies: seed {seed} (replay with MOAT_SEED={seed})");
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let config = Config {
-        cases: cases(300),
+        cases: cases(6),
+        failure_persistence: None,
+        max_shrink_iters: 100,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let checks = AtomicU64::new(0);
+    let (longest, trampolines) = (AtomicU64::new(0), AtomicU64::new(0));
+    let strategy = (prop::collection::vec(any::<u64>(), 0..4000), any::<u64>());
+    let budget = Budget {
+        dd_vectors: 40,
+        random: 2,
+    };
+    let result = runner.run(&strategy, |(tape, input_seed)| {
+        let g = gen_wide(&mut Tape::new(&tape), &sets, 400);
+        let text = g.render();
+        let fail = |what: String| TestCaseError::fail(format!("{what}\n--- policy ---\n{text}"));
+        let analysis = analyze_source("wide.moat", None, &text, &Options::default());
+        if let Some(e) = errors(&analysis) {
+            return Err(fail(format!("does not compile:\n{e}")));
+        }
+        let profile = moat::driver::select_profile(&analysis, Some("p")).map_err(&fail)?;
+        let mut rng = SplitMix(input_seed);
+        for b in build(profile).map_err(&fail)? {
+            longest.fetch_max(b.program.insns.len() as u64, Ordering::Relaxed);
+            let ja = b.program.insns.iter().filter(|i| i.code == 0x05).count();
+            trampolines.fetch_add(ja as u64, Ordering::Relaxed);
+            let inputs = Inputs::new(&b, Some(&g), budget, &mut rng);
+            let n = judge(&b, Some(&g), &inputs).map_err(&fail)?;
+            checks.fetch_add(n, Ordering::Relaxed);
+        }
+        Ok(())
+    });
+    eprintln!(
+        "wide random policies: {} checks in {:.1?}, longest program {} insns, {} ja in all (seed {seed})",
+        checks.load(Ordering::Relaxed),
+        start.elapsed(),
+        longest.load(Ordering::Relaxed),
+        trampolines.load(Ordering::Relaxed)
+    );
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(why, (tape, input_seed))) => panic!(
+            "wide random policies, replay with MOAT_SEED={replay}: {why}\n(minimal tape: {} values, input seed {input_seed})",
+            tape.len()
+        ),
+        Err(e) => panic!("replay with MOAT_SEED={replay}: {e}"),
+    }
+}
+
+fn random_policies(what: &str, cfg: GenConfig, default_cases: u32, salt: u64) {
+    let replay = seed();
+    let seed = replay ^ salt;
+    let start = Instant::now();
+    eprintln!("{what}: seed {seed} (replay with MOAT_SEED={replay})");
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        cases: cases(default_cases),
         failure_persistence: None,
         max_shrink_iters: 400,
         ..Config::default()
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
-    let cfg = GenConfig::default();
     let strategy = (prop::collection::vec(any::<u64>(), 0..600), any::<u64>());
+    let checks = AtomicU64::new(0);
     let result = runner.run(&strategy, |(tape, input_seed)| {
         let n = one_policy(&tape, &cfg, input_seed).map_err(TestCaseError::fail)?;
-        RANDOM_CHECKS.fetch_add(n, Ordering::Relaxed);
+        checks.fetch_add(n, Ordering::Relaxed);
         Ok(())
     });
-    let checks = RANDOM_CHECKS.load(Ordering::Relaxed);
+    let checks = checks.load(Ordering::Relaxed);
     eprintln!(
-        "random policies: {checks} checks in {:.1?} (seed {seed})",
+        "{what}: {checks} checks in {:.1?} (seed {seed})",
         start.elapsed()
     );
     match result {
         Ok(()) => {}
         Err(TestError::Fail(why, (tape, input_seed))) => panic!(
-            "seed {seed}: {why}\n(minimal tape: {} values, input seed {input_seed})",
+            "{what}, replay with MOAT_SEED={replay}: {why}\n(minimal tape: {} values, input seed {input_seed})",
             tape.len()
         ),
-        Err(e) => panic!("seed {seed}: {e}"),
+        Err(e) => panic!("{what}, replay with MOAT_SEED={replay}: {e}"),
     }
     assert!(checks >= 100_000, "only {checks} checks");
 }
