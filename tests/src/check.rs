@@ -65,9 +65,18 @@ pub fn build(profile: &CheckedProfile) -> Result<Vec<Built>, String> {
 /// Compiles `profile` for some of its targets (all of one byte order), as
 /// `moat build --arch A --arch B` does.
 pub fn build_for(profile: &CheckedProfile, requested: &[Arch]) -> Result<Built, String> {
+    build_weighted(profile, requested, None)
+}
+
+/// [`build_for`] with syscall frequencies shaping the search (`--weights`).
+pub fn build_weighted(
+    profile: &CheckedProfile,
+    requested: &[Arch],
+    weights: Option<&moat::codegen::Weights>,
+) -> Result<Built, String> {
     let arches = moat::driver::build_arches(profile, requested)?;
     let endian = arches[0].endian();
-    let program = moat::driver::compile(profile, &arches)
+    let program = moat::driver::compile_with(profile, &arches, weights)
         .map_err(|d| format!("{}: {}", d.code, d.message))?;
     moat::emu::validate(&program.insns).map_err(|e| {
         format!(

@@ -799,6 +799,8 @@ fn runner(seed: u64, cases: u32) -> TestRunner {
             cases,
             failure_persistence: None,
             max_shrink_iters: 300,
+            // A failure is reported within a minute of shrinking, however slow.
+            max_shrink_time: 60_000,
             max_global_rejects: cases * 4,
             ..Config::default()
         },

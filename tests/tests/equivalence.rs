@@ -27,7 +27,7 @@
 
 use moat::arch::Arch;
 use moat::sema::{analyze_path, analyze_source, Options};
-use moat_tests::check::{build, build_for, errors, judge, Budget, Inputs};
+use moat_tests::check::{build, build_for, build_weighted, errors, judge, Budget, Inputs};
 use moat_tests::policy::{gen_policy, gen_wide, GenConfig, SplitMix, Tape};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -131,6 +131,35 @@ fn one_policy(tape: &[u64], cfg: &GenConfig, input_seed: u64) -> Result<u64, Str
             built.push(build_for(profile, &some).map_err(&fail)?);
         }
     }
+    // Sometimes also with random call frequencies (`--weights`), which
+    // reshape the search tree.
+    if rng.below(3) == 0 {
+        let mut text = String::new();
+        for name in g.syscall_names() {
+            let count = match rng.below(4) {
+                0 => 0,
+                1 => rng.below(10),
+                2 => rng.below(1_000_000),
+                _ => 1_000_000_000,
+            };
+            text.push_str(&format!("{name} {count}\n"));
+        }
+        for sc in targets[0].syscalls() {
+            if rng.below(20) == 0 {
+                text.push_str(&format!("{} {}\n", sc.name, rng.below(5000)));
+            }
+        }
+        let w = moat::codegen::Weights::parse(&text).map_err(&fail)?;
+        let arches: Vec<Arch> = targets
+            .iter()
+            .copied()
+            .filter(|a| a.endian() == targets[0].endian())
+            .collect();
+        built.push(
+            build_weighted(profile, &arches, Some(&w))
+                .map_err(|e| fail(format!("{e}\n--- weights ---\n{text}")))?,
+        );
+    }
     let mut n = 0;
     for b in &built {
         let inputs = Inputs::new(b, Some(&g), Budget::default(), &mut rng);
@@ -168,6 +197,8 @@ fn wide_random_policies_compile_to_what_they_mean() {
         cases: cases(6),
         failure_persistence: None,
         max_shrink_iters: 100,
+        // A failure is reported within a minute of shrinking, however slow.
+        max_shrink_time: 60_000,
         ..Config::default()
     };
     let mut runner =
@@ -227,6 +258,8 @@ fn random_policies(what: &str, cfg: GenConfig, default_cases: u32, salt: u64) {
         cases: cases(default_cases),
         failure_persistence: None,
         max_shrink_iters: 400,
+        // A failure is reported within a minute of shrinking, however slow.
+        max_shrink_time: 60_000,
         ..Config::default()
     };
     let mut runner =
