@@ -169,14 +169,39 @@ pub struct Num {
     pub v: i128,
     /// 0 decimal, 1 hex, 2 hex with `_`, 3 binary/octal for small values.
     pub style: u8,
+    /// A prelude constant written by name instead (`v` is then its value
+    /// on the first architecture, for picking test inputs).
+    pub name: Option<&'static str>,
+}
+
+/// A prelude constant's value on `arch` as a signed 64-bit number.
+pub fn constant_value(arch: Arch, name: &str) -> Option<i64> {
+    arch.constant(name).map(|v| v as i64)
 }
 
 impl Num {
     pub fn new(v: i128) -> Num {
-        Num { v, style: 0 }
+        Num {
+            v,
+            style: 0,
+            name: None,
+        }
+    }
+
+    /// The value on one architecture: a named prelude constant's value
+    /// there (read as a signed 64-bit number, so `AT_FDCWD` is -100),
+    /// otherwise the literal.
+    pub fn at(&self, arch: Arch) -> i128 {
+        match self.name {
+            Some(n) => i128::from(constant_value(arch, n).expect("constant defined")),
+            None => self.v,
+        }
     }
 
     pub fn render(&self) -> String {
+        if let Some(n) = self.name {
+            return n.to_string();
+        }
         let neg = self.v < 0;
         let m = self.v.unsigned_abs();
         let body = match self.style {
@@ -562,18 +587,18 @@ impl GPred {
             GPred::Cmp { arg, op, lit, .. } => {
                 let t = ty(arg);
                 match op {
-                    CmpOp::Eq => t.raw(args) == t.pattern(lit.v),
-                    CmpOp::Ne => t.raw(args) != t.pattern(lit.v),
-                    CmpOp::Lt => t.value(args) < lit.v,
-                    CmpOp::Le => t.value(args) <= lit.v,
-                    CmpOp::Gt => t.value(args) > lit.v,
-                    CmpOp::Ge => t.value(args) >= lit.v,
+                    CmpOp::Eq => t.raw(args) == t.pattern(lit.at(arch)),
+                    CmpOp::Ne => t.raw(args) != t.pattern(lit.at(arch)),
+                    CmpOp::Lt => t.value(args) < lit.at(arch),
+                    CmpOp::Le => t.value(args) <= lit.at(arch),
+                    CmpOp::Gt => t.value(args) > lit.at(arch),
+                    CmpOp::Ge => t.value(args) >= lit.at(arch),
                 }
             }
             GPred::Null { arg, ne } => (ty(arg).raw(args) == 0) != *ne,
             GPred::BitTest { arg, mask } => {
                 let t = ty(arg);
-                t.raw(args) & t.pattern(mask.v) != 0
+                t.raw(args) & t.pattern(mask.at(arch)) != 0
             }
             GPred::Masked {
                 arg,
@@ -583,12 +608,14 @@ impl GPred {
                 ..
             } => {
                 let t = ty(arg);
-                (t.raw(args) & t.pattern(mask.v) == t.pattern(value.v)) != *ne
+                (t.raw(args) & t.pattern(mask.at(arch)) == t.pattern(value.at(arch))) != *ne
             }
             GPred::InList { arg, mask, items } => {
                 let t = ty(arg);
-                let m = mask.map_or(u64::MAX, |m| t.pattern(m.v));
-                items.iter().any(|i| t.raw(args) & m == t.pattern(i.v))
+                let m = mask.map_or(u64::MAX, |m| t.pattern(m.at(arch)));
+                items
+                    .iter()
+                    .any(|i| t.raw(args) & m == t.pattern(i.at(arch)))
             }
             GPred::InRange {
                 arg,
@@ -597,8 +624,12 @@ impl GPred {
                 inclusive,
             } => {
                 let v = ty(arg).value(args);
-                let hi_incl = if *inclusive { hi.v } else { hi.v - 1 };
-                lo.v <= v && v <= hi_incl
+                let hi_incl = if *inclusive {
+                    hi.at(arch)
+                } else {
+                    hi.at(arch) - 1
+                };
+                lo.at(arch) <= v && v <= hi_incl
             }
         }
     }
@@ -1062,7 +1093,11 @@ fn gen_value(t: &mut Tape, tys: &[ArgTy], ok: impl Fn(i128) -> bool) -> Num {
             } else {
                 t.below(4) as u8
             };
-            return Num { v, style };
+            return Num {
+                v,
+                style,
+                name: None,
+            };
         }
     }
     Num::new(0)
@@ -1095,10 +1130,11 @@ fn gen_mask(t: &mut Tape, tys: &[ArgTy]) -> Num {
             return Num {
                 v,
                 style: 1 + t.below(2) as u8,
+                name: None,
             };
         }
     }
-    Num { v: 1, style: 0 }
+    Num::new(1)
 }
 
 /// One syscall on one architecture that a rule covers.
@@ -1151,6 +1187,35 @@ fn slot_bug(sc: &Syscall, r: ArgRef) -> bool {
         .any(|a| a.role == ArgRole::Combined && a.slots == Slots::One(n))
 }
 
+/// A prelude constant (by name) defined on every instance's architecture
+/// whose value there fits the argument, compared as a bit pattern or, with
+/// `order`, as a number of the argument's type.
+fn gen_named(t: &mut Tape, insts: &[Instance], tys: &[ArgTy], order: bool) -> Option<Num> {
+    let all = moat::arch::all_constants();
+    for _ in 0..24 {
+        let c = &all[t.below(all.len())];
+        let fits = insts.iter().zip(tys).all(|(&(arch, _), ty)| {
+            constant_value(arch, c.name).is_some_and(|v| {
+                let v = i128::from(v);
+                if order {
+                    ty.fits_order(v)
+                } else {
+                    ty.fits_pattern(v)
+                }
+            })
+        });
+        if fits {
+            let v = i128::from(constant_value(insts[0].0, c.name).expect("defined"));
+            return Some(Num {
+                v,
+                style: 0,
+                name: Some(c.name),
+            });
+        }
+    }
+    None
+}
+
 pub fn gen_leaf(t: &mut Tape, insts: &[Instance], args: &[ArgRef]) -> GPred {
     let arg = *t.pick(args);
     let tys: Vec<ArgTy> = insts
@@ -1168,10 +1233,15 @@ pub fn gen_leaf(t: &mut Tape, insts: &[Instance], args: &[ArgRef]) -> GPred {
     match t.below(7) {
         0 | 1 => {
             let op = *t.pick(&CmpOp::ALL);
-            let lit = if op.is_order() {
-                gen_value(t, &tys, fits_ord)
+            let named = if t.flip(20) {
+                gen_named(t, insts, &tys, op.is_order())
             } else {
-                gen_value(t, &tys, fits_pat)
+                None
+            };
+            let lit = match named {
+                Some(n) => n,
+                None if op.is_order() => gen_value(t, &tys, fits_ord),
+                None => gen_value(t, &tys, fits_pat),
             };
             GPred::Cmp {
                 arg,
@@ -1180,10 +1250,17 @@ pub fn gen_leaf(t: &mut Tape, insts: &[Instance], args: &[ArgRef]) -> GPred {
                 lit_first: t.flip(15),
             }
         }
-        2 => GPred::BitTest {
-            arg,
-            mask: gen_mask(t, &tys),
-        },
+        2 => {
+            let named = if t.flip(30) {
+                gen_named(t, insts, &tys, false)
+            } else {
+                None
+            };
+            GPred::BitTest {
+                arg,
+                mask: named.unwrap_or_else(|| gen_mask(t, &tys)),
+            }
+        }
         3 => {
             let mask = gen_mask(t, &tys);
             let value = if t.flip(75) {
@@ -1196,6 +1273,7 @@ pub fn gen_leaf(t: &mut Tape, insts: &[Instance], args: &[ArgRef]) -> GPred {
                 Num {
                     v: i128::from((raw as u64) & m),
                     style: 1,
+                    name: None,
                 }
             } else {
                 gen_value(t, &tys, fits_pat)
@@ -1211,7 +1289,16 @@ pub fn gen_leaf(t: &mut Tape, insts: &[Instance], args: &[ArgRef]) -> GPred {
         4 => {
             let n = 1 + t.below(4);
             let mask = t.flip(20).then(|| gen_mask(t, &tys));
-            let items = (0..n).map(|_| gen_value(t, &tys, fits_pat)).collect();
+            let items = (0..n)
+                .map(|_| {
+                    let named = if t.flip(20) {
+                        gen_named(t, insts, &tys, false)
+                    } else {
+                        None
+                    };
+                    named.unwrap_or_else(|| gen_value(t, &tys, fits_pat))
+                })
+                .collect();
             GPred::InList { arg, mask, items }
         }
         5 => {
@@ -1233,6 +1320,7 @@ pub fn gen_leaf(t: &mut Tape, insts: &[Instance], args: &[ArgRef]) -> GPred {
                     hi: Num {
                         v: hi.v + 1,
                         style: hi.style,
+                        name: None,
                     },
                     inclusive: false,
                 }

@@ -411,6 +411,7 @@ fn gen_cmp(t: &mut Tape, a: &'static moat::arch::Arg, slot: u8) -> (ScmpArgCmp, 
     let lit = |v: u64, t: &mut Tape| Num {
         v: i128::from(v),
         style: t.below(3) as u8,
+        name: None,
     };
     let (op, sop) = *t.pick(&[
         (CmpOp::Eq, SCMP_CMP_EQ),
