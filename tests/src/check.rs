@@ -386,6 +386,20 @@ pub fn show(d: &SeccompData) -> String {
 
 /// Runs every input; returns the number of checks or the first mismatch.
 pub fn judge(built: &Built, gen: Option<&GenPolicy>, inputs: &Inputs) -> Result<u64, String> {
+    // A filter that can return USER_NOTIF must be loaded with a listener
+    // (without one the kernel answers ENOSYS). moat also asks for one when a
+    // notify rule applies to no covered call (a base rule on a syscall the
+    // targets lack, a rule for a target left out with --arch): harmless,
+    // so only the missing flag is an error.
+    if let Some(g) = gen {
+        let listener = built.program.flags & moat::bpf::SECCOMP_FILTER_FLAG_NEW_LISTENER != 0;
+        if !listener && g.needs_listener(&built.arches) {
+            return Err(format!(
+                "the program for {:?} can return notify but its flags {:#x} ask for no listener",
+                built.arches, built.program.flags,
+            ));
+        }
+    }
     let mut n = 0u64;
     for d in &inputs.data {
         let got = act_of(&built.program, d)?;

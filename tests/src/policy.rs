@@ -738,6 +738,18 @@ impl GenPolicy {
         self.default_act().on(arch)
     }
 
+    /// Whether the filter needs SECCOMP_FILTER_FLAG_NEW_LISTENER: some
+    /// action it can return is `notify` (language.md, `flags`).
+    pub fn needs_listener(&self, covered: &[Arch]) -> bool {
+        let notify = |a: &GAct| *a == GAct::Notify;
+        notify(&self.default_act())
+            || notify(&self.unknown_act())
+            || notify(&self.bad_arch_act())
+            || self.layers().into_iter().flatten().any(|r| {
+                notify(&r.action) && !instances(covered, r.on.as_deref(), &r.syscalls).is_empty()
+            })
+    }
+
     /// Every (argument, literal) the rules for `sc_name` compare.
     pub fn literals_for(&self, sc_name: &str) -> Vec<(ArgRef, i128)> {
         let mut out = Vec::new();
