@@ -966,7 +966,7 @@ fn random_policies_on_the_kernel() {
     let policies: usize = std::env::var("MOAT_KERNEL_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(100);
     use Arch::*;
     let cfg = GenConfig {
         target_sets: vec![
