@@ -1176,27 +1176,7 @@ pub fn common_args(insts: &[Instance]) -> Vec<ArgRef> {
                 .iter()
                 .all(|&(a, sc)| resolve_arg(a, sc, *r).is_some())
         })
-        .filter(|r| include_known_bugs() || !insts.iter().any(|&(_, sc)| slot_bug(sc, *r)))
         .collect()
-}
-
-/// `MOAT_KNOWN_BUGS=1` lets the generator produce what known compiler bugs
-/// get wrong (see `known_bug_*` tests); by default it steers around them so
-/// that random runs keep finding new ones.
-pub fn include_known_bugs() -> bool {
-    std::env::var("MOAT_KNOWN_BUGS").is_ok_and(|v| v == "1")
-}
-
-/// Known bug: `argN` on a slot that also holds a one-slot combined view
-/// (`preadv`'s `pos` over `pos_l` on 64-bit ABIs) takes the view's type
-/// (signed `loff_t`) instead of the declared parameter's (`unsigned long`).
-fn slot_bug(sc: &Syscall, r: ArgRef) -> bool {
-    let ArgRef::Slot(n) = r else {
-        return false;
-    };
-    sc.args
-        .iter()
-        .any(|a| a.role == ArgRole::Combined && a.slots == Slots::One(n))
 }
 
 /// A prelude constant (by name) defined on every instance's architecture
