@@ -453,15 +453,19 @@ fn emit_search(
     Target::Search(me)
 }
 
-/// How often the numbers of a range are expected to be called: the
-/// weights file's counts when given, else one per named syscall. Numbers
-/// no table names weigh little but not nothing, so they stay reachable in
-/// a few steps.
+/// How often the numbers of a range are expected to be called. Without a
+/// weights file every range weighs the same, which makes the optimal tree
+/// the balanced one: every path then takes at most ⌈log2 R⌉ comparisons.
+/// With one, a range weighs the calls of its syscalls (plus one each, so
+/// nothing is pushed arbitrarily deep).
 fn range_weights(
     ranges: &[Range],
     members: &[&ArchPolicy],
     weights: Option<&super::Weights>,
 ) -> Vec<f64> {
+    let Some(ws) = weights else {
+        return vec![1.0; ranges.len()];
+    };
     ranges
         .iter()
         .map(|r| {
@@ -469,10 +473,7 @@ fn range_weights(
             for m in members {
                 for (&nr, _) in m.syscalls.range(r.lo..=r.hi) {
                     let name = m.arch.syscall_by_nr(nr).map(|s| s.name).unwrap_or("");
-                    w += match weights {
-                        Some(ws) => 1.0 + ws.count(name),
-                        None => 1.0,
-                    };
+                    w += 1.0 + ws.count(name);
                 }
             }
             w
