@@ -14,39 +14,9 @@ use serde_json::Value;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 
-/// moby `oci/caps/defaults.go` `DefaultCapabilities()`.
-pub const DOCKER_DEFAULT_CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
-
-/// containers.conf (containers-common 0.50.1) `default_capabilities`, the
-/// set `stdlib/podman.moat` models.
-pub const PODMAN_DEFAULT_CAPS: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SETFCAP",
-    "CAP_SETGID",
-    "CAP_SETPCAP",
-    "CAP_SETUID",
-    "CAP_SYS_CHROOT",
-];
+/// The runtimes' default capability sets: the importer's, so the bench
+/// instantiates the JSON exactly as `moat import` does.
+pub use moat::import::json::{DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS};
 
 /// libseccomp's two layouts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
