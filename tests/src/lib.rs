@@ -16,3 +16,31 @@
 
 pub mod check;
 pub mod policy;
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace")
+        .to_path_buf()
+}
+
+/// Every `.moat` file below `dir` (build outputs and VCS folders skipped).
+pub fn moat_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name();
+        if p.is_dir() {
+            if name != "target" && name != ".git" && name != "node_modules" {
+                moat_files(&p, out);
+            }
+        } else if p.extension().is_some_and(|x| x == "moat") {
+            out.push(p);
+        }
+    }
+}

@@ -17,26 +17,9 @@ use moat::bpf::{Endian, Insn};
 use moat::codegen::Program;
 use moat::sema::{analyze_path, Options};
 use moat_tests::check::errors;
+use moat_tests::{moat_files, repo};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn moat_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            moat_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "moat") {
-            out.push(p);
-        }
-    }
-}
 
 fn gcc(test: &str) -> bool {
     let ok = Command::new("gcc")

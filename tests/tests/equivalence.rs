@@ -29,29 +29,11 @@ use moat::arch::Arch;
 use moat::sema::{analyze_path, analyze_source, Options};
 use moat_tests::check::{build, build_for, build_weighted, errors, judge, Budget, Inputs};
 use moat_tests::policy::{gen_policy, gen_wide, GenConfig, SplitMix, Tape};
+use moat_tests::{moat_files, repo};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn moat_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            moat_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "moat") {
-            out.push(p);
-        }
-    }
-}
 
 fn seed() -> u64 {
     std::env::var("MOAT_SEED")

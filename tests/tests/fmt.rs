@@ -3,31 +3,7 @@
 //! idempotent, and a few outputs are snapshots.
 
 use moat::fmt::{format, FormatError};
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
-
-fn moat_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let name = e.file_name();
-        if p.is_dir() {
-            if name != "target" && name != ".git" && name != "node_modules" {
-                moat_files(&p, out);
-            }
-        } else if p.extension().is_some_and(|x| x == "moat") {
-            out.push(p);
-        }
-    }
-}
+use moat_tests::{moat_files, repo};
 
 #[test]
 fn every_moat_file_formats_idempotently() {

@@ -30,7 +30,7 @@ use moat::sema::{analyze_path, analyze_source, Act, Options};
 use moat::syntax::ast::ActionKind;
 use moat_tests::check::errors;
 use moat_tests::policy::{gen_policy, resolve_arg, GAct, GenConfig, GenRule, SplitMix, Tape};
-use std::path::{Path, PathBuf};
+use moat_tests::{moat_files, repo};
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
@@ -735,24 +735,6 @@ profile p {
         calls.push((Call::Int80(20, [0; 6]), Expect::Errno(libc::EXDEV)));
     }
     scenario("x86_64+i386", &program, &calls);
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn moat_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            moat_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "moat") {
-            out.push(p);
-        }
-    }
 }
 
 #[test]

@@ -4,14 +4,7 @@
 //! without teaching the editors fails here.
 
 use moat::syntax::ast::{ActionKind, ITEM_KEYWORDS, STATEMENT_KEYWORDS};
-use std::path::{Path, PathBuf};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace")
-        .to_path_buf()
-}
+use moat_tests::repo;
 
 fn keywords() -> Vec<&'static str> {
     let mut k: Vec<&'static str> = ITEM_KEYWORDS.to_vec();

@@ -237,15 +237,7 @@ impl Cx {
                         })
                     }
                     (Term::Arg { arg: a1, .. }, Term::Arg { arg: a2, .. }) => {
-                        self.report(
-                            Diagnostic::new(
-                                codes::TWO_ARGUMENTS,
-                                e.span,
-                                format!("`{}` and `{}` are both arguments", a1.name, a2.name),
-                            )
-                            .with_label("two arguments in one comparison")
-                            .with_help("seccomp filters compare arguments with constants only"),
-                        );
+                        self.two_arguments_error(&a1, &a2, e.span);
                         Err(())
                     }
                     (Term::Arg { arg, .. }, _) | (_, Term::Arg { arg, .. }) => {
@@ -290,15 +282,7 @@ impl Cx {
                         self.compare(pcx, &arg, mask, flip(*op), v, vs, e.span)
                     }
                     (Term::Arg { arg: a1, .. }, Term::Arg { arg: a2, .. }) => {
-                        self.report(
-                            Diagnostic::new(
-                                codes::TWO_ARGUMENTS,
-                                e.span,
-                                format!("`{}` and `{}` are both arguments", a1.name, a2.name),
-                            )
-                            .with_label("two arguments in one comparison")
-                            .with_help("seccomp filters compare arguments with constants only"),
-                        );
+                        self.two_arguments_error(&a1, &a2, e.span);
                         Err(())
                     }
                     _ => {
@@ -559,6 +543,18 @@ impl Cx {
             )
             .with_label("compares a pointer")
             .with_help("the filter cannot read the memory it points to, so only `== null` and `!= null` are meaningful; for path or content rules use Landlock or an LSM"),
+        );
+    }
+
+    fn two_arguments_error(&mut self, a1: &ArgInfo, a2: &ArgInfo, span: Span) {
+        self.report(
+            Diagnostic::new(
+                codes::TWO_ARGUMENTS,
+                span,
+                format!("`{}` and `{}` are both arguments", a1.name, a2.name),
+            )
+            .with_label("two arguments in one comparison")
+            .with_help("seccomp filters compare arguments with constants only"),
         );
     }
 
