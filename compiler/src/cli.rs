@@ -549,23 +549,7 @@ fn report_tests(analysis: &sema::Analysis, color: bool) -> Result<usize, i32> {
             continue;
         }
         failed += 1;
-        let arch = Some(r.case.arch);
-        let mut d = moat::diagnostics::Diagnostic::new(
-            moat::diagnostics::codes::BAD_TEST_CASE,
-            r.case.span,
-            format!("test failed on {}: `{}`", r.case.arch.name(), r.case.text),
-        )
-        .with_label(format!(
-            "expected {}, the filter returns {}",
-            r.case.expect.describe(arch),
-            r.got.describe(arch)
-        ));
-        if r.got != r.reference {
-            d = d.with_note(format!(
-                "moat bug: the reference semantics say {}; please report it",
-                r.reference.describe(arch)
-            ));
-        }
+        let d = r.failure();
         eprint!("{}", render::render(&d, &analysis.sources, color));
     }
     if !results.is_empty() {
@@ -943,27 +927,6 @@ fn subset(files: &[PathBuf], base: &str, options: &Options, color: bool) -> i32 
     status
 }
 
-/// The architecture this moat binary runs on.
-fn host_arch() -> Option<Arch> {
-    if cfg!(target_arch = "x86_64") {
-        Some(Arch::X86_64)
-    } else if cfg!(target_arch = "aarch64") {
-        Some(Arch::Aarch64)
-    } else if cfg!(target_arch = "riscv64") {
-        Some(Arch::Riscv64)
-    } else if cfg!(target_arch = "x86") {
-        Some(Arch::I386)
-    } else if cfg!(target_arch = "arm") {
-        Some(Arch::Arm)
-    } else if cfg!(target_arch = "s390x") {
-        Some(Arch::S390x)
-    } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
-        Some(Arch::Ppc64le)
-    } else {
-        None
-    }
-}
-
 fn run(
     file: &std::path::Path,
     profile: Option<&str>,
@@ -983,7 +946,7 @@ fn run(
             return 2;
         }
     };
-    let Some(host) = host_arch() else {
+    let Some(host) = Arch::host() else {
         eprintln!("error: moat run does not know this machine's architecture");
         return 2;
     };

@@ -131,6 +131,32 @@ impl CaseResult {
     pub fn passed(&self) -> bool {
         self.got == self.case.expect && self.reference == self.case.expect
     }
+
+    /// The error a failed expectation is reported as.
+    pub fn failure(&self) -> Diagnostic {
+        let arch = Some(self.case.arch);
+        let mut d = Diagnostic::new(
+            codes::BAD_TEST_CASE,
+            self.case.span,
+            format!(
+                "test failed on {}: `{}`",
+                self.case.arch.name(),
+                self.case.text
+            ),
+        )
+        .with_label(format!(
+            "expected {}, the filter returns {}",
+            self.case.expect.describe(arch),
+            self.got.describe(arch)
+        ));
+        if self.got != self.reference {
+            d = d.with_note(format!(
+                "moat bug: the reference semantics say {}; please report it",
+                self.reference.describe(arch)
+            ));
+        }
+        d
+    }
 }
 
 /// Runs every `test` block of the analysis on the compiled programs with

@@ -3,6 +3,7 @@
 //! The pipeline is `syntax` → `sema` → `ir` → `opt` → `codegen`, with `emu`
 //! as an independent judge of what `codegen` emits. See ARCHITECTURE.md.
 
+pub mod api;
 pub mod arch;
 pub mod bpf;
 pub mod codegen;
@@ -21,3 +22,7 @@ pub mod sema;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+
+#[cfg(target_os = "linux")]
+pub use api::install;
+pub use api::{Compiler, Error, Filter};

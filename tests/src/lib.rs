@@ -12,7 +12,7 @@
 //!
 //! The suites: `equivalence` (emu vs reference vs independent semantics),
 //! `differential` (vs libseccomp), `kernel` (on the running kernel),
-//! `c_header` (the C emitter and `examples/c`), `ui` and `listings`.
+//! `c_header` (the C emitter), `ui` and `listings`.
 
 pub mod check;
 pub mod policy;

@@ -5,10 +5,8 @@
 //!   -pedantic -fsyntax-only` accepts when a translation unit uses it, and
 //!   whose `struct sock_filter` initialisers, length and flags are exactly
 //!   the compiled program.
-//! * `examples/c/install.c`, built against the header of
-//!   `examples/c/policy.moat` as its Makefile does, loads the filter and
-//!   prints what each probe call got; on x86_64 Linux the test builds it,
-//!   runs it and checks the report.
+//!
+//! `examples/c-make` itself is built with make by `compiler/tests/c_make.rs`.
 //!
 //! Without gcc the tests print `SKIPPED` (or fail with `MOAT_REQUIRE_GCC=1`).
 
@@ -227,71 +225,4 @@ fn headers_compile_with_gcc() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("c_header: {n} headers compiled with gcc -std=c99 -Wall -Wextra -Werror -pedantic");
-}
-
-/// Builds examples/c/install.c against the header of examples/c/policy.moat
-/// (what `make` there does) and runs it.
-#[test]
-fn the_c_example_builds_loads_and_runs() {
-    if !gcc("the_c_example_builds_loads_and_runs") {
-        return;
-    }
-    let example = repo().join("examples/c");
-    let analysis = analyze_path(&example.join("policy.moat"), &Options::default()).unwrap();
-    if let Some(e) = errors(&analysis) {
-        panic!("{e}");
-    }
-    let profile = moat::driver::select_profile(&analysis, None).unwrap();
-    // What `moat build policy.moat --emit c` compiles: every target.
-    let program = moat::driver::compile(profile, &profile.settings.targets).unwrap();
-    let header = moat::codegen::c::header(&program, &profile.name, "policy.moat");
-    let makefile = std::fs::read_to_string(example.join("Makefile")).unwrap();
-    assert!(
-        makefile.contains("build policy.moat --emit c -o policy.h"),
-        "the Makefile's rule for policy.h changed; keep this test in step"
-    );
-    let dir = scratch("example");
-    std::fs::write(dir.join("policy.h"), header).unwrap();
-    let exe = dir.join("install");
-    let out = Command::new("gcc")
-        .args(["-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-I"])
-        .arg(&dir)
-        .arg("-o")
-        .arg(&exe)
-        .arg(example.join("install.c"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "gcc failed on install.c:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
-        println!("SKIPPED running install: not x86_64 Linux");
-        return;
-    }
-    let run = Command::new(&exe).output().unwrap();
-    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
-    if !run.status.success() && stderr.contains("seccomp(") {
-        if std::env::var("MOAT_REQUIRE_SECCOMP").is_ok_and(|v| v == "1") {
-            panic!("install could not load its filter: {stderr}");
-        }
-        println!("SKIPPED running install: seccomp unavailable: {stderr}");
-        return;
-    }
-    assert!(
-        run.status.success(),
-        "install failed ({}):\n{stdout}{stderr}",
-        run.status
-    );
-    let expected = "getppid() = ok\n\
-                    getpid() = -1 errno 1\n\
-                    dup(1) = ok\n\
-                    dup(5) = -1 errno 13\n\
-                    dup(7) = -1 errno 1\n\
-                    umask(022) = ok\n\
-                    umask(04022) = -1 errno 38\n";
-    assert_eq!(stdout, expected);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -82,6 +82,47 @@ pub const SYSCALL_ALIASES: &[(Arch, &str, &str)] =
     &[(Arch::Arm, "sync_file_range2", "arm_sync_file_range")];
 
 impl Arch {
+    /// The architecture of a Rust target, from the `target_arch`,
+    /// `target_pointer_width` and `target_endian` values (in a build script:
+    /// `CARGO_CFG_TARGET_ARCH`, `CARGO_CFG_TARGET_POINTER_WIDTH`,
+    /// `CARGO_CFG_TARGET_ENDIAN`), when moat has tables for it.
+    pub fn from_rust_target(arch: &str, pointer_width: &str, endian: &str) -> Option<Arch> {
+        match (arch, pointer_width, endian) {
+            ("x86_64", "32", _) => Some(Arch::X32),
+            ("x86_64", _, _) => Some(Arch::X86_64),
+            ("x86", _, _) => Some(Arch::I386),
+            ("aarch64", "64", "little") => Some(Arch::Aarch64),
+            ("arm", _, "little") => Some(Arch::Arm),
+            ("riscv64", _, _) => Some(Arch::Riscv64),
+            ("powerpc64", _, "little") => Some(Arch::Ppc64le),
+            ("s390x", _, _) => Some(Arch::S390x),
+            _ => None,
+        }
+    }
+
+    /// The architecture this code was compiled for, when moat knows it.
+    pub fn host() -> Option<Arch> {
+        if cfg!(all(target_arch = "x86_64", target_pointer_width = "32")) {
+            Some(Arch::X32)
+        } else if cfg!(target_arch = "x86_64") {
+            Some(Arch::X86_64)
+        } else if cfg!(target_arch = "aarch64") {
+            Some(Arch::Aarch64)
+        } else if cfg!(target_arch = "riscv64") {
+            Some(Arch::Riscv64)
+        } else if cfg!(target_arch = "x86") {
+            Some(Arch::I386)
+        } else if cfg!(target_arch = "arm") {
+            Some(Arch::Arm)
+        } else if cfg!(target_arch = "s390x") {
+            Some(Arch::S390x)
+        } else if cfg!(all(target_arch = "powerpc64", target_endian = "little")) {
+            Some(Arch::Ppc64le)
+        } else {
+            None
+        }
+    }
+
     pub const ALL: &'static [Arch] = &[
         Arch::X86_64,
         Arch::X32,
