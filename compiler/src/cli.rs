@@ -194,7 +194,7 @@ pub fn main() -> i32 {
     };
     let options = Options {
         include_dirs: cli.include.clone(),
-        use_env_path: true,
+        ..Options::from_env()
     };
     match cli.command {
         Command::Check {

@@ -28,8 +28,42 @@ const DEBOUNCE: Duration = Duration::from_millis(40);
 struct Doc {
     text: String,
     version: i32,
+    /// The file the document is a buffer of, for the overlay.
+    path: Option<std::path::PathBuf>,
     /// The analysis of `text`, once made.
     analysis: Option<Arc<Analysis>>,
+    /// Bumped whenever a file the document imports changes, so that an
+    /// analysis started before that (same version, older overlay) is
+    /// dropped like one of an older version.
+    generation: u64,
+    /// The files on disk or in other buffers the latest analysis read:
+    /// kept while a new analysis runs, to know whom a change concerns.
+    reads: Vec<std::path::PathBuf>,
+}
+
+impl Doc {
+    fn new(text: String, version: i32, uri: &Uri) -> Doc {
+        Doc {
+            text,
+            version,
+            path: file_path(uri).map(canonical),
+            analysis: None,
+            generation: 0,
+            reads: Vec::new(),
+        }
+    }
+
+    fn keep(&mut self, a: &Arc<Analysis>) {
+        self.reads = a
+            .sources
+            .files()
+            .filter_map(|(_, f)| match &f.origin {
+                moat::source::Origin::Path(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect();
+        self.analysis = Some(a.clone());
+    }
 }
 
 #[derive(Default)]
@@ -54,13 +88,22 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Option<T>) -> Option<T> {
     }
 }
 
-fn analyze(uri: &Uri, text: &str) -> Option<Analysis> {
-    let path = uri
-        .scheme()
+/// The file behind a `file:` URI.
+fn file_path(uri: &Uri) -> Option<std::path::PathBuf> {
+    uri.scheme()
         .as_str()
         .eq_ignore_ascii_case("file")
         .then(|| uri.to_file_path().map(|p| p.into_owned()))
-        .flatten();
+        .flatten()
+}
+
+/// Where the analysis reads a file: its canonical path when it exists.
+fn canonical(path: std::path::PathBuf) -> std::path::PathBuf {
+    std::fs::canonicalize(&path).unwrap_or(path)
+}
+
+fn analyze(uri: &Uri, text: &str, overlay: Overlay) -> Option<Analysis> {
+    let path = file_path(uri);
     let name = path
         .as_ref()
         .and_then(|p| p.file_name())
@@ -71,15 +114,21 @@ fn analyze(uri: &Uri, text: &str) -> Option<Analysis> {
             &name,
             path.as_deref(),
             text,
-            &sema::Options::from_env(),
+            &sema::Options {
+                overlay,
+                ..sema::Options::from_env()
+            },
         ))
     })
 }
 
+/// Open documents' texts by file, for imports of unsaved buffers.
+type Overlay = Arc<HashMap<std::path::PathBuf, String>>;
+
 /// [`analyze`] on tokio's blocking pool, so that a long analysis never
 /// holds up the runtime that reads requests and notifications.
-async fn analyze_off_thread(uri: Uri, text: String) -> Option<Analysis> {
-    tokio::task::spawn_blocking(move || analyze(&uri, &text))
+async fn analyze_off_thread(uri: Uri, text: String, overlay: Overlay) -> Option<Analysis> {
+    tokio::task::spawn_blocking(move || analyze(&uri, &text, overlay))
         .await
         .ok()
         .flatten()
@@ -98,25 +147,41 @@ impl Backend {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Every open document's text but `except`'s, by file.
+    fn overlay(st: &State, except: &Uri) -> Overlay {
+        Arc::new(
+            st.docs
+                .iter()
+                .filter(|(u, _)| *u != except)
+                .filter_map(|(_, d)| Some((d.path.clone()?, d.text.clone())))
+                .collect(),
+        )
+    }
+
     fn encoding(&self) -> Encoding {
         self.lock().encoding.unwrap_or(Encoding::Utf16)
     }
 
     /// The analysis of the document's current text, made now if needed.
     async fn analysis(&self, uri: &Uri) -> Option<Arc<Analysis>> {
-        let (text, version) = {
+        let text_version = {
             let st = self.lock();
             let doc = st.docs.get(uri)?;
             if let Some(a) = &doc.analysis {
                 return Some(a.clone());
             }
-            (doc.text.clone(), doc.version)
+            (
+                doc.text.clone(),
+                (doc.version, doc.generation),
+                Backend::overlay(&st, uri),
+            )
         };
-        let a = Arc::new(analyze_off_thread(uri.clone(), text).await?);
+        let (text, stamp, overlay) = text_version;
+        let a = Arc::new(analyze_off_thread(uri.clone(), text, overlay).await?);
         let mut st = self.lock();
         if let Some(doc) = st.docs.get_mut(uri) {
-            if doc.version == version {
-                doc.analysis = Some(a.clone());
+            if (doc.version, doc.generation) == stamp {
+                doc.keep(&a);
             }
         }
         Some(a)
@@ -125,14 +190,16 @@ impl Backend {
     /// Analyses the document and publishes its diagnostics, unless it
     /// changed meanwhile (then the newer change publishes).
     async fn refresh(&self, uri: Uri, version: i32) {
-        let text = {
+        let (text, generation, overlay) = {
             let st = self.lock();
             match st.docs.get(&uri) {
-                Some(d) if d.version == version => d.text.clone(),
+                Some(d) if d.version == version => {
+                    (d.text.clone(), d.generation, Backend::overlay(&st, &uri))
+                }
                 _ => return,
             }
         };
-        let Some(a) = analyze_off_thread(uri.clone(), text).await else {
+        let Some(a) = analyze_off_thread(uri.clone(), text, overlay).await else {
             return;
         };
         let a = Arc::new(a);
@@ -149,7 +216,7 @@ impl Backend {
         {
             let mut st = self.lock();
             match st.docs.get_mut(&uri) {
-                Some(d) if d.version == version => d.analysis = Some(a),
+                Some(d) if d.version == version && d.generation == generation => d.keep(&a),
                 _ => return,
             }
         }
@@ -158,22 +225,35 @@ impl Backend {
             .await;
     }
 
+    /// Analyses again, and publishes for, the open documents that import
+    /// `uri`'s file: they read its buffer, which just changed.
+    async fn refresh_dependents(&self, uri: &Uri) {
+        for (dependent, version) in self.dependents(uri) {
+            self.reanalyse(dependent, version).await;
+        }
+    }
+
+    async fn reanalyse(&self, uri: Uri, version: i32) {
+        {
+            let mut st = self.lock();
+            if let Some(d) = st.docs.get_mut(&uri) {
+                d.analysis = None;
+                d.generation += 1;
+            }
+        }
+        self.refresh(uri, version).await;
+    }
+
     /// Open documents other than `uri` whose analysis read `uri`'s file.
     fn dependents(&self, uri: &Uri) -> Vec<(Uri, i32)> {
-        let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+        let Some(path) = file_path(uri) else {
             return Vec::new();
         };
-        let canon = std::fs::canonicalize(&path).unwrap_or(path);
-        let origin = moat::source::Origin::Path(canon);
+        let path = canonical(path);
         let st = self.lock();
         st.docs
             .iter()
-            .filter(|(u, d)| {
-                *u != uri
-                    && d.analysis
-                        .as_ref()
-                        .is_some_and(|a| a.sources.find(&origin).is_some())
-            })
+            .filter(|(u, d)| *u != uri && d.reads.contains(&path))
             .map(|(u, d)| (u.clone(), d.version))
             .collect()
     }
@@ -368,16 +448,11 @@ impl LanguageServer for Backend {
         let doc = params.text_document;
         {
             let mut st = self.lock();
-            st.docs.insert(
-                doc.uri.clone(),
-                Doc {
-                    text: doc.text,
-                    version: doc.version,
-                    analysis: None,
-                },
-            );
+            st.docs
+                .insert(doc.uri.clone(), Doc::new(doc.text, doc.version, &doc.uri));
         }
-        self.refresh(doc.uri, doc.version).await;
+        self.refresh(doc.uri.clone(), doc.version).await;
+        self.refresh_dependents(&doc.uri).await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -387,11 +462,10 @@ impl LanguageServer for Backend {
             let enc = self.encoding();
             let mut st = self.lock();
             let debounce = st.debounce.unwrap_or(DEBOUNCE);
-            let doc = st.docs.entry(uri.clone()).or_insert_with(|| Doc {
-                text: String::new(),
-                version: i32::MIN,
-                analysis: None,
-            });
+            let doc = st
+                .docs
+                .entry(uri.clone())
+                .or_insert_with(|| Doc::new(String::new(), i32::MIN, &uri));
             if doc.version >= version {
                 return;
             }
@@ -405,26 +479,34 @@ impl LanguageServer for Backend {
         if !debounce.is_zero() {
             tokio::time::sleep(debounce).await;
         }
-        self.refresh(uri, version).await;
+        self.refresh(uri.clone(), version).await;
+        let latest = self
+            .lock()
+            .docs
+            .get(&uri)
+            .is_some_and(|d| d.version == version);
+        if latest {
+            self.refresh_dependents(&uri).await;
+        }
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        // Files that import this one read it from disk: check them again.
-        for (uri, version) in self.dependents(&params.text_document.uri) {
-            {
-                let mut st = self.lock();
-                if let Some(d) = st.docs.get_mut(&uri) {
-                    d.analysis = None;
-                }
-            }
-            self.refresh(uri, version).await;
-        }
+        // Importers already saw the buffer; this catches a file whose
+        // importers were analysed before it was opened.
+        self.refresh_dependents(&params.text_document.uri).await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
+        // Importers go back to the file on disk.
+        let dependents = self.dependents(&uri);
         self.lock().docs.remove(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.client
+            .publish_diagnostics(uri.clone(), Vec::new(), None)
+            .await;
+        for (dependent, version) in dependents {
+            self.reanalyse(dependent, version).await;
+        }
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

@@ -213,16 +213,15 @@ fn position_encodings_on_non_ascii_lines() {
 }
 
 /// A file importing another: diagnostics of the imported file show at the
-/// import, and are refreshed when the imported file is saved.
+/// import; an open buffer of the imported file stands in for the file on
+/// disk as soon as it changes (no save needed), and closing it goes back
+/// to the disk.
 #[test]
 fn imported_files_with_errors() {
     let dir = workdir("imports");
     let base = dir.join("base.moat");
-    std::fs::write(
-        &base,
-        "profile base { targets x86_64 default allow allow opnat }\n",
-    )
-    .unwrap();
+    let broken = "profile base { targets x86_64 default allow allow opnat }\n";
+    std::fs::write(&base, broken).unwrap();
     let main = dir.join("main.moat");
     let text = "use \"./base.moat\" as b\nprofile p extends b::base { allow read }\n";
     std::fs::write(&main, text).unwrap();
@@ -236,14 +235,39 @@ fn imported_files_with_errors() {
         .unwrap_or("")
         .to_string();
     assert!(msg.contains("base.moat") && msg.contains("opnat"), "{d}");
-    // Fix the base on disk and save it: main is checked again.
+    // Open the base and fix it in the editor only: main is checked again
+    // against the buffer.
+    c.open(&ub, broken);
+    c.diagnostics(&ub, 1);
     let fixed = "profile base { targets x86_64 default allow allow openat }\n";
+    c.change(&ub, 2, fixed);
+    c.diagnostics(&ub, 2);
+    let d = c.wait_for("textDocument/publishDiagnostics", |p| {
+        p["uri"] == um.as_str() && p["diagnostics"] == json!([])
+    });
+    assert_eq!(d["version"], 1, "{d}");
+    // Closing the unsaved buffer: main reads the broken file again.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": ub}}),
+    );
+    let d = c.wait_for("textDocument/publishDiagnostics", |p| {
+        p["uri"] == um.as_str() && p["diagnostics"] != json!([])
+    });
+    assert!(
+        d["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("opnat"),
+        "{d}"
+    );
+    // Saved to disk and opened again: clean.
     std::fs::write(&base, fixed).unwrap();
     c.open(&ub, fixed);
-    c.diagnostics(&ub, 1);
     c.notify("textDocument/didSave", json!({"textDocument": {"uri": ub}}));
-    let d = c.diagnostics(&um, 1);
-    assert_eq!(d["diagnostics"], json!([]), "{d}");
+    c.wait_for("textDocument/publishDiagnostics", |p| {
+        p["uri"] == um.as_str() && p["diagnostics"] == json!([])
+    });
     assert_eq!(c.shutdown(), Some(0));
 }
 

@@ -473,6 +473,30 @@ impl Dd {
         v
     }
 
+    /// Whether some input reaches `leaf` from `n` (`None`: the search ran
+    /// out of budget). Cheaper than [`witness`](Self::witness) when the
+    /// words themselves are not needed.
+    pub fn reaches(&self, n: NodeId, leaf: u32) -> Option<bool> {
+        match self.node(n) {
+            NodeView::Leaf(l) => return Some(l == leaf),
+            // The root atom is tested under no assumptions, and a normal
+            // atom both holds and fails for some word.
+            NodeView::Test { hi, lo, .. } => {
+                if [hi, lo]
+                    .iter()
+                    .any(|&c| self.node(c) == NodeView::Leaf(leaf))
+                {
+                    return Some(true);
+                }
+            }
+        }
+        match self.witness(n, leaf) {
+            Witness::Found(_) => Some(true),
+            Witness::Infeasible => Some(false),
+            Witness::Unknown => None,
+        }
+    }
+
     /// Concrete words that reach `leaf` from `n`, if any. `Found` words
     /// always evaluate to `leaf`; among the inputs following the first
     /// feasible path (hi before lo), each word is the least value possible.

@@ -39,19 +39,37 @@ impl Cx {
         let Some(own) = p.layers.first() else { return };
         let rules = &own.rules;
 
+        // One diagram manager for every question about this profile: rules
+        // repeat the same conditions across architectures and syscalls, and
+        // hash-consing answers the repeats from its caches.
+        let mut dd = logic::Dd::new();
+        let mut node_of: BTreeMap<*const Pred, logic::NodeId> = BTreeMap::new();
+        let mut node = |dd: &mut logic::Dd, p: &Pred| {
+            *node_of
+                .entry(p as *const Pred)
+                .or_insert_with(|| dd.from_pred(p))
+        };
+        let satisfiable = |dd: &logic::Dd, n: logic::NodeId| dd.reaches(n, logic::Dd::TRUE);
+
         // Constant conditions. A rule that can never match is not also
         // reported as never deciding anything.
         let mut never_matches: BTreeSet<usize> = BTreeSet::new();
         for (i, r) in rules.iter().enumerate().filter(|(_, r)| r.direct) {
-            let preds: Vec<&Pred> = r
+            if !r.conditional {
+                continue;
+            }
+            let mut nodes: Vec<logic::NodeId> = r
                 .per_arch
                 .values()
                 .flat_map(|a| a.syscalls.iter().map(|(_, _, p)| p))
+                .map(|p| node(&mut dd, p))
                 .collect();
-            if preds.is_empty() || !r.conditional {
+            if nodes.is_empty() {
                 continue;
             }
-            if preds.iter().all(|p| logic::satisfiable(p) == Some(false)) {
+            nodes.sort_unstable();
+            nodes.dedup();
+            if nodes.iter().all(|&n| satisfiable(&dd, n) == Some(false)) {
                 self.report(
                     Diagnostic::new(codes::ALWAYS_FALSE, r.span, "this rule's condition can never hold")
                         .with_label("never matches")
@@ -60,11 +78,11 @@ impl Cx {
                 never_matches.insert(i);
                 continue;
             }
-            let negs: Vec<Pred> = preds
-                .iter()
-                .map(|p| Pred::Not(Box::new((*p).clone())))
-                .collect();
-            if negs.iter().all(|n| logic::satisfiable(n) == Some(false)) {
+            let always = nodes.iter().all(|&n| {
+                let neg = dd.not(n);
+                satisfiable(&dd, neg) == Some(false)
+            });
+            if always {
                 self.report(
                     Diagnostic::new(
                         codes::ALWAYS_TRUE,
@@ -80,14 +98,16 @@ impl Cx {
         }
 
         // Per (arch, syscall), the rules that mention it.
-        let mut by_call: BTreeMap<(Arch, u32), Vec<(usize, super::Act, &Pred)>> = BTreeMap::new();
+        let mut by_call: BTreeMap<(Arch, u32), Vec<(usize, super::Act, &Pred, logic::NodeId)>> =
+            BTreeMap::new();
         for (i, r) in rules.iter().enumerate() {
             for (arch, ar) in &r.per_arch {
                 for (_, nr, pred) in &ar.syscalls {
+                    let n = node(&mut dd, pred);
                     by_call
                         .entry((*arch, *nr))
                         .or_default()
-                        .push((i, ar.action, pred));
+                        .push((i, ar.action, pred, n));
                 }
             }
         }
@@ -106,11 +126,12 @@ impl Cx {
                     if conflicts.contains(&key) {
                         continue;
                     }
-                    let both = Pred::And(vec![a.2.clone(), b.2.clone()]);
-                    if logic::satisfiable(&both) != Some(false) {
+                    let both = dd.and(a.3, b.3);
+                    if satisfiable(&dd, both) != Some(false) {
                         conflicts.insert(key);
                         let sc = arch.syscall_by_nr(*nr);
                         let name = sc.map(|s| s.name).unwrap_or("?");
+                        let both = Pred::And(vec![a.2.clone(), b.2.clone()]);
                         let example = sc.and_then(|sc| example_call(*arch, sc, &both));
                         conflict_where.insert(key, (*arch, name, example));
                     }
@@ -157,21 +178,22 @@ impl Cx {
             'outer: for (arch, ar) in &r.per_arch {
                 for (_, nr, pred) in &ar.syscalls {
                     any_entry = true;
-                    let mut cover = Vec::new();
-                    for (j, act, p) in by_call.get(&(*arch, *nr)).into_iter().flatten() {
+                    let own = node(&mut dd, pred);
+                    let mut cover = dd.ff();
+                    for (j, act, _, n) in by_call.get(&(*arch, *nr)).into_iter().flatten() {
                         if *j == i {
                             continue;
                         }
                         let stronger = act.kind < ar.action.kind;
                         let same_before = *act == ar.action && *j < i;
                         if stronger || same_before {
-                            cover.push((*p).clone());
+                            cover = dd.or(cover, *n);
                             coverer.get_or_insert(*j);
                         }
                     }
-                    let rest =
-                        Pred::And(vec![(*pred).clone(), Pred::Not(Box::new(Pred::Or(cover)))]);
-                    if logic::satisfiable(&rest) != Some(false) {
+                    let uncovered = dd.not(cover);
+                    let rest = dd.and(own, uncovered);
+                    if satisfiable(&dd, rest) != Some(false) {
                         effective = true;
                         break 'outer;
                     }

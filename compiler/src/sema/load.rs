@@ -14,13 +14,17 @@ pub struct Options {
     pub include_dirs: Vec<PathBuf>,
     /// Also search the directories in `MOAT_PATH`.
     pub use_env_path: bool,
+    /// Texts that stand in for files on disk, by canonical path: an
+    /// editor's unsaved buffers, so that a file importing one sees what
+    /// the user sees.
+    pub overlay: std::sync::Arc<HashMap<PathBuf, String>>,
 }
 
 impl Options {
     pub fn from_env() -> Options {
         Options {
-            include_dirs: Vec::new(),
             use_env_path: true,
+            ..Options::default()
         }
     }
 
@@ -102,7 +106,7 @@ impl Cx {
             id,
             file,
             name,
-            ast: parsed.file,
+            ast: std::sync::Arc::new(parsed.file),
             items,
             imports: HashMap::new(),
         });
@@ -229,7 +233,11 @@ impl Cx {
                     }
                     existing
                 } else {
-                    let text = match std::fs::read_to_string(&found) {
+                    let text = match self.options.overlay.get(&found) {
+                        Some(t) => Ok(t.clone()),
+                        None => std::fs::read_to_string(&found),
+                    };
+                    let text = match text {
                         Ok(t) => t,
                         Err(e) => {
                             self.report(
@@ -359,8 +367,9 @@ impl Cx {
 
     fn find_file(&self, from: ModuleId, path: &str) -> Option<PathBuf> {
         let p = Path::new(path);
+        let exists = |c: &Path| c.is_file() || self.options.overlay.contains_key(c);
         if p.is_absolute() {
-            return p.is_file().then(|| canonical(p));
+            return exists(p).then(|| canonical(p));
         }
         let base = match &self.sources.get(self.module(from).file).origin {
             Origin::Path(f) => f.parent().map(Path::to_path_buf),
@@ -370,7 +379,7 @@ impl Cx {
         dirs.extend(self.options.search_dirs());
         dirs.into_iter()
             .map(|d| d.join(p))
-            .find(|c| c.is_file())
+            .find(|c| exists(c))
             .map(|c| canonical(&c))
     }
 

@@ -41,7 +41,8 @@ pub struct Module {
     pub file: FileId,
     /// `std::groups` for stdlib modules, the path as written otherwise.
     pub name: String,
-    pub ast: ast::File,
+    /// Shared so that passes can walk it while they change the context.
+    pub ast: std::sync::Arc<ast::File>,
     /// Items by name (the first of duplicates).
     pub items: HashMap<String, u32>,
     pub imports: HashMap<String, Binding>,

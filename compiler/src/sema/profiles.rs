@@ -85,7 +85,8 @@ impl Cx {
         // The extends chain, root last.
         loop {
             let cur = *chain.last().expect("non-empty");
-            let ast::ItemKind::Profile(p) = self.item(cur).kind.clone() else {
+            let file = self.module(cur.module).ast.clone();
+            let ast::ItemKind::Profile(p) = &file.items[cur.item as usize].kind else {
                 return None;
             };
             let Some(base_path) = &p.extends else { break };
@@ -105,7 +106,8 @@ impl Cx {
         let mut settings = self.resolve_settings(&chain, chain_broken);
         let mut layers = Vec::new();
         for (i, &layer_def) in chain.iter().enumerate() {
-            let ast::ItemKind::Profile(p) = self.item(layer_def).kind.clone() else {
+            let file = self.module(layer_def.module).ast.clone();
+            let ast::ItemKind::Profile(p) = &file.items[layer_def.item as usize].kind else {
                 unreachable!()
             };
             let mut rules = Vec::new();
@@ -365,7 +367,8 @@ impl Cx {
 
     /// Top-level settings of one profile, with duplicates reported.
     fn written_settings(&mut self, def: DefId) -> Written {
-        let ast::ItemKind::Profile(p) = self.item(def).kind.clone() else {
+        let file = self.module(def.module).ast.clone();
+        let ast::ItemKind::Profile(p) = &file.items[def.item as usize].kind else {
             return Written::default();
         };
         let mut w = Written::default();
@@ -598,9 +601,10 @@ impl Cx {
                         );
                         continue;
                     }
-                    let body = match &self.item(target).kind {
-                        ast::ItemKind::Profile(p) => p.body.clone(),
-                        ast::ItemKind::Mixin(m) => m.body.clone(),
+                    let file = self.module(target.module).ast.clone();
+                    let body = match &file.items[target.item as usize].kind {
+                        ast::ItemKind::Profile(p) => &p.body,
+                        ast::ItemKind::Mixin(m) => &m.body,
                         _ => continue,
                     };
                     if stack.len() >= super::MAX_CHAIN {
@@ -608,7 +612,7 @@ impl Cx {
                         continue;
                     }
                     stack.push(target);
-                    self.expand_body(target.module, &body, filter, targets, false, stack, out);
+                    self.expand_body(target.module, body, filter, targets, false, stack, out);
                     stack.pop();
                 }
                 _ => {}
@@ -754,8 +758,8 @@ impl Cx {
     /// profile: constants, groups, where settings may appear.
     pub(crate) fn check_module_items(&mut self, module: ModuleId) {
         self.check_consts(module);
-        let items: Vec<ast::Item> = self.module(module).ast.items.clone();
-        for (i, item) in items.iter().enumerate() {
+        let file = self.module(module).ast.clone();
+        for (i, item) in file.items.iter().enumerate() {
             match &item.kind {
                 ast::ItemKind::Group(g) => {
                     let def = DefId {
@@ -832,7 +836,8 @@ impl Cx {
             return None;
         }
         seen.push(from);
-        let ast::ItemKind::Group(g) = self.item(from).kind.clone() else {
+        let file = self.module(from.module).ast.clone();
+        let ast::ItemKind::Group(g) = &file.items[from.item as usize].kind else {
             return None;
         };
         if self.group_depth as usize >= super::MAX_CHAIN {
