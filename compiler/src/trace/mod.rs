@@ -822,5 +822,49 @@ fn expand<'a>(defs: &[(&'a str, Vec<&'a str>)], g: &str, depth: usize) -> Vec<&'
     out
 }
 
+/// The ABI an executable runs as, from its ELF header (following one `#!`
+/// line to its interpreter). strace writes its notes of a process changing
+/// ABI to its own standard error, not to the `-o` log, so `moat trace`
+/// learns a process's ABI at each successful `execve` from the file instead.
+pub fn exec_arch(path: &std::path::Path) -> Option<Arch> {
+    exec_arch_at(path, 0)
+}
+
+fn exec_arch_at(path: &std::path::Path, depth: u8) -> Option<Arch> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    let head = &head[..n];
+    if let Some(rest) = head.strip_prefix(b"#!") {
+        if depth > 0 {
+            return None;
+        }
+        let line = rest.split(|&b| b == b'\n').next()?;
+        let line = std::str::from_utf8(line).ok()?;
+        let interp = line.split_whitespace().next()?;
+        return exec_arch_at(std::path::Path::new(interp), depth + 1);
+    }
+    if head.len() < 20 || &head[..4] != b"\x7fELF" {
+        return None;
+    }
+    let machine = match head[5] {
+        1 => u16::from_le_bytes([head[18], head[19]]),
+        2 => u16::from_be_bytes([head[18], head[19]]),
+        _ => return None,
+    };
+    Some(match (head[4], machine) {
+        (2, 62) => Arch::X86_64,
+        (1, 62) => Arch::X32,
+        (1, 3) => Arch::I386,
+        (2, 183) => Arch::Aarch64,
+        (1, 40) => Arch::Arm,
+        (2, 243) => Arch::Riscv64,
+        (2, 21) if head[5] == 1 => Arch::Ppc64le,
+        (2, 22) => Arch::S390x,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -66,6 +66,12 @@ pub struct Parser<'a> {
     pending: HashMap<u32, (usize, String)>,
     /// Distinguishes files without a pid column.
     file: u32,
+    /// Processes with a pid column that have not exited: strace leaves the
+    /// column out while it traces only one process, so a line without one
+    /// in a log that has them belongs to the only live process.
+    live: std::collections::BTreeSet<u32>,
+    /// The pid the lines without a column turned out to belong to.
+    alias: Option<u32>,
     trace: Trace,
 }
 
@@ -77,6 +83,8 @@ impl<'a> Parser<'a> {
             arch: HashMap::new(),
             pending: HashMap::new(),
             file: 0,
+            live: Default::default(),
+            alias: None,
             trace: Trace::default(),
         }
     }
@@ -93,8 +101,33 @@ impl<'a> Parser<'a> {
         // A file without pid columns is one process of its own; give it a
         // key no real pid has, so `-ff` files do not share state.
         let own = u32::MAX - self.file;
+        self.live.clear();
+        self.alias = None;
+        // strace writing to a terminal can put its own note in the middle
+        // of a call's line (`…SIGCHLDstrace: Process 3901 attached`, the
+        // rest of the call on the next line): take the note out and join.
+        let mut carry = String::new();
+        let mut carry_line = 0;
         for (i, raw) in text.lines().enumerate() {
-            self.line(raw, i + 1, own);
+            let line = if carry.is_empty() {
+                raw.to_string()
+            } else {
+                std::mem::take(&mut carry) + raw
+            };
+            let lineno = if carry_line > 0 {
+                std::mem::take(&mut carry_line)
+            } else {
+                i + 1
+            };
+            if let Some(at) = inline_note(&line) {
+                carry = line[..at].to_string();
+                carry_line = lineno;
+                continue;
+            }
+            self.line(&line, lineno, own);
+        }
+        if !carry.is_empty() {
+            self.line(&carry, carry_line, own);
         }
         // A call still unfinished at the end of a file stays unfinished.
         self.pending.clear();
@@ -119,18 +152,29 @@ impl<'a> Parser<'a> {
             return;
         }
         let (pid, rest) = pid_prefix(s);
-        let pid = pid.unwrap_or(own);
+        if let Some(p) = pid {
+            self.live.insert(p);
+        }
+        let pid = match pid {
+            Some(p) => p,
+            None if self.live.len() == 1 => *self.live.iter().next().unwrap_or(&own),
+            None => self.alias.unwrap_or(own),
+        };
         let rest = strip_timestamps(rest);
         let rest = strip_ip(rest);
         if let Some((pid2, a)) = personality_note(rest, self.host) {
             self.arch.insert(pid2, a);
             return;
         }
-        if rest.starts_with("---") || rest.starts_with("+++") {
-            return; // signals, exits
+        if rest.starts_with("+++") {
+            self.live.remove(&pid);
+            return;
+        }
+        if rest.starts_with("---") {
+            return; // signals
         }
         if let Some(r) = rest.strip_prefix("<... ") {
-            self.resumed(pid, r, lineno);
+            self.resumed(pid, r, lineno, own);
             return;
         }
         let name_len = rest
@@ -163,13 +207,24 @@ impl<'a> Parser<'a> {
     }
 
     /// `<... NAME resumed>REST`.
-    fn resumed(&mut self, pid: u32, r: &str, lineno: usize) {
+    fn resumed(&mut self, pid: u32, r: &str, lineno: usize, own: u32) {
         let Some(end) = r.find(" resumed>") else {
             self.skip(lineno, r);
             return;
         };
         let name = &r[..end];
         let tail = &r[end + " resumed>".len()..];
+        if pid != own && !self.pending.contains_key(&pid) && self.alias.is_none() {
+            // A call started on a line without a pid column resumes on a
+            // line with one: now the process has a name.
+            if self
+                .pending
+                .get(&own)
+                .is_some_and(|(i, _)| self.trace.calls[*i].name == name)
+            {
+                self.adopt(own, pid);
+            }
+        }
         match self.pending.remove(&pid) {
             Some((idx, partial)) if self.trace.calls[idx].name == name => {
                 let partial = partial.trim_end();
@@ -241,6 +296,22 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The lines without a pid column were process `pid`'s.
+    fn adopt(&mut self, own: u32, pid: u32) {
+        self.alias = Some(pid);
+        if let Some(p) = self.pending.remove(&own) {
+            self.pending.insert(pid, p);
+        }
+        if let Some(a) = self.arch.remove(&own) {
+            self.arch.insert(pid, a);
+        }
+        for c in &mut self.trace.calls {
+            if c.pid == own {
+                c.pid = pid;
+            }
+        }
+    }
+
     fn arch_of(&self, pid: u32) -> Arch {
         self.arch.get(&pid).copied().unwrap_or(self.host)
     }
@@ -256,6 +327,27 @@ pub fn parse(text: &str, host: Arch) -> Trace {
     let mut p = Parser::new(host);
     p.feed(text);
     p.finish()
+}
+
+/// Where a line has strace's `strace: Process N attached` (or `detached`)
+/// note appended outside any string.
+fn inline_note(line: &str) -> Option<usize> {
+    let at = line.rfind("strace: Process ")?;
+    if at == 0 || !(line.ends_with(" attached") || line.ends_with(" detached")) {
+        return None;
+    }
+    let before = &line.as_bytes()[..at];
+    let mut quotes = 0;
+    let mut i = 0;
+    while i < before.len() {
+        match before[i] {
+            b'\\' => i += 1,
+            b'"' => quotes += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    (quotes % 2 == 0 && !line[..at].trim().is_empty()).then_some(at)
 }
 
 /// `[pid  123] ` (strace to a terminal) or `123  ` (with `-o FILE`).
