@@ -1158,50 +1158,21 @@ fn trace(
             .unwrap_or_default();
         (format!("the log {}", names.join(", ")), stem, 0)
     } else {
-        let Some(strace) = find_in_path("strace") else {
+        let Some(strace) = trace::find_strace() else {
             eprintln!("error: `moat trace -- CMD` runs the command under strace, which is not installed (or not on PATH)");
             eprintln!("help: install strace (`apt install strace`, `dnf install strace`), or record a log where it is installed with `strace -f -o LOG CMD` and run `moat trace --from LOG`");
             return 2;
         };
-        let dir = match private_temp_dir() {
-            Ok(d) => d,
+        let recorded = match trace::record(&strace, command) {
+            Ok(r) => r,
             Err(e) => {
-                eprintln!("error: cannot create a temporary directory: {e}");
+                eprintln!("error: {e}");
                 return 2;
             }
         };
-        let log = dir.join("strace.log");
-        // -f follows children and threads; -qq keeps strace's attach and
-        // exit notes out of the way. Values stay symbolic (`AF_INET`) for
-        // the comments; the reader also takes raw and verbose forms.
-        let ran = std::process::Command::new(&strace)
-            .args(["-f", "-qq", "-o"])
-            .arg(&log)
-            .arg("--")
-            .args(command)
-            .status();
-        let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned());
-        let _ = std::fs::remove_dir_all(&dir);
-        let status = match ran {
-            Ok(s) => {
-                use std::os::unix::process::ExitStatusExt;
-                s.code().or(s.signal().map(|sig| 128 + sig)).unwrap_or(1)
-            }
-            Err(e) => {
-                eprintln!("error: cannot run {}: {e}", strace.display());
-                return 2;
-            }
-        };
-        match text {
-            Ok(t) if !t.trim().is_empty() => {
-                parser = parser.with_exec_arch(&exec_arch);
-                parser.feed(&t);
-            }
-            _ => {
-                eprintln!("error: strace recorded nothing (its messages above say why)");
-                return 2;
-            }
-        }
+        parser = parser.with_exec_arch(&exec_arch);
+        parser.feed(&recorded.log);
+        let status = recorded.status;
         (
             format!("`{}`", command.join(" ")),
             command[0].clone(),
@@ -1240,33 +1211,6 @@ fn trace(
         );
     }
     status
-}
-
-fn find_in_path(program: &str) -> Option<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .filter(|d| !d.as_os_str().is_empty())
-        .map(|d| d.join(program))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-}
-
-/// A new directory only this user can enter, so the log strace writes
-/// cannot be redirected through a planted symlink.
-fn private_temp_dir() -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let base = std::env::temp_dir();
-    let mut last = None;
-    for i in 0..100 {
-        let d = base.join(format!("moat-trace-{}-{i}", std::process::id()));
-        match std::fs::DirBuilder::new().mode(0o700).create(&d) {
-            Ok(()) => return Ok(d),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no name left")))
 }
 
 fn import(

@@ -866,5 +866,75 @@ fn exec_arch_at(path: &std::path::Path, depth: u8) -> Option<Arch> {
     })
 }
 
+/// `strace` on `PATH`, if there is one.
+pub fn find_strace() -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(|d| d.join("strace"))
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// What running a command under strace left.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// strace's log.
+    pub log: String,
+    /// The command's exit status (128 + N when signal N ended it), which
+    /// strace passes on as its own.
+    pub status: i32,
+}
+
+/// Runs `command` under `strace -f`, with the terminal and environment of
+/// this process, and returns the log.
+pub fn record(strace: &std::path::Path, command: &[String]) -> Result<Recorded, String> {
+    use std::os::unix::process::ExitStatusExt;
+    if command.is_empty() {
+        return Err("no command to trace".into());
+    }
+    let dir =
+        private_temp_dir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let log = dir.join("strace.log");
+    // -f follows children and threads; -qq keeps strace's attach and exit
+    // notes out of the way. Values stay symbolic (`AF_INET`), which the
+    // comments show; the reader takes raw and verbose forms as well.
+    let ran = std::process::Command::new(strace)
+        .args(["-f", "-qq", "-o"])
+        .arg(&log)
+        .arg("--")
+        .args(command)
+        .status();
+    let text = std::fs::read(&log).map(|b| String::from_utf8_lossy(&b).into_owned());
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = ran.map_err(|e| format!("cannot run {}: {e}", strace.display()))?;
+    let status = status
+        .code()
+        .or(status.signal().map(|sig| 128 + sig))
+        .unwrap_or(1);
+    match text {
+        Ok(log) if !log.trim().is_empty() => Ok(Recorded { log, status }),
+        _ => Err("strace recorded nothing (its messages above say why)".into()),
+    }
+}
+
+/// A new directory only this user can enter, so the log strace writes
+/// cannot be redirected through a planted symlink.
+fn private_temp_dir() -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let base = std::env::temp_dir();
+    let mut last = None;
+    for i in 0..100 {
+        let d = base.join(format!("moat-trace-{}-{i}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&d) {
+            Ok(()) => return Ok(d),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no name left")))
+}
+
 #[cfg(test)]
 mod tests;

@@ -279,6 +279,22 @@ impl<'a> Parser<'a> {
             call.args = Some(split_args(args));
         }
         call.ret = ret;
+        // A new process or thread runs as its parent did until it execs;
+        // its first lines may come before the parent's clone returns.
+        if matches!(call.name.as_str(), "clone" | "clone3" | "fork" | "vfork") {
+            let (parent, arch) = (call.pid, call.arch);
+            if let Ret::Value(v) = &call.ret {
+                if let Ok(child) = v.parse::<u32>() {
+                    if child != parent && !self.arch.contains_key(&child) {
+                        self.arch.insert(child, arch);
+                        for c in self.trace.calls.iter_mut().filter(|c| c.pid == child) {
+                            c.arch = arch;
+                        }
+                    }
+                }
+            }
+            return;
+        }
         // A successful execve replaces the program, and with it possibly
         // the ABI (a 32-bit binary started from a 64-bit shell).
         if matches!(call.name.as_str(), "execve" | "execveat") && matches!(call.ret, Ret::Value(_))

@@ -185,9 +185,8 @@ fn personality_notes_switch_the_process_abi() {
     };
     assert_eq!(arch_of("execve", 5000), Arch::X86_64);
     assert_eq!(arch_of("mmap2", 5000), Arch::I386);
-    // A child inherits nothing from strace's notes about its parent: its
-    // calls are the host's until strace says otherwise.
-    assert_eq!(arch_of("execve", 5001), Arch::X86_64);
+    // A child runs as its parent did until its own execve.
+    assert_eq!(arch_of("execve", 5001), Arch::I386);
     assert_eq!(arch_of("arch_prctl", 5001), Arch::X32);
     let g = gen(&t);
     assert!(g.text.contains("targets x86_64, x32, i386"), "{}", g.text);
