@@ -119,6 +119,24 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
+    /// Write a starter policy from what a command calls (run under strace), or from strace logs.
+    Trace {
+        /// Read strace output instead of running a command (repeatable: the files of `strace -ff -o`).
+        #[arg(long = "from", value_name = "LOG")]
+        from: Vec<PathBuf>,
+        /// Name of the profile (default: the command's or log's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Architecture the log was recorded on (default: this machine's).
+        #[arg(long)]
+        arch: Option<String>,
+        /// Output file (default: standard output, after the command's own output).
+        #[arg(short = 'o', long = "output")]
+        output: Option<PathBuf>,
+        /// The command and its arguments (after `--`).
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
     /// Convert an OCI, Docker or Podman seccomp JSON profile to moat.
     Import {
         file: PathBuf,
@@ -258,6 +276,19 @@ pub fn main() -> i32 {
             arch.as_deref(),
             kernel.as_deref(),
             output.as_deref(),
+        ),
+        Command::Trace {
+            from,
+            name,
+            arch,
+            output,
+            command,
+        } => trace(
+            &from,
+            name.as_deref(),
+            arch.as_deref(),
+            output.as_deref(),
+            &command,
         ),
         Command::Run {
             file,
@@ -1027,6 +1058,122 @@ fn run(
             2
         }
     }
+}
+
+/// `moat trace`: runs the command under `strace -f` (or reads `--from`
+/// logs) and writes the starter policy. Exits with the command's status, so
+/// a failing run is not mistaken for a good trace.
+fn trace(
+    from: &[PathBuf],
+    name: Option<&str>,
+    arch: Option<&str>,
+    output: Option<&std::path::Path>,
+    command: &[String],
+) -> i32 {
+    use moat::trace;
+    if from.is_empty() == command.is_empty() {
+        eprintln!("error: give either a command after `--` or `--from LOG`, not both or neither");
+        eprintln!(
+            "usage: moat trace [-o OUT] -- CMD ARGS…  |  moat trace --from strace.log [-o OUT]"
+        );
+        return 2;
+    }
+    let arch = match arch {
+        Some(a) => match Arch::from_name(a) {
+            Some(a) => a,
+            None => {
+                eprintln!("error: unknown architecture `{a}`");
+                return 2;
+            }
+        },
+        None => match Arch::host() {
+            Some(a) => a,
+            None => {
+                eprintln!(
+                    "error: moat trace does not know this machine's architecture; give --arch"
+                );
+                return 2;
+            }
+        },
+    };
+    let exec_arch = |p: &str| trace::exec_arch(std::path::Path::new(p));
+    let mut parser = trace::Parser::new(arch);
+    let (source, default_name, status) = if command.is_empty() {
+        for f in from {
+            match std::fs::read(f) {
+                Ok(bytes) => parser.feed(&String::from_utf8_lossy(&bytes)),
+                Err(e) => {
+                    eprintln!("error: cannot read {}: {e}", f.display());
+                    return 2;
+                }
+            }
+        }
+        let names: Vec<String> = from.iter().map(|f| format!("`{}`", f.display())).collect();
+        let stem = from[0]
+            .file_name()
+            .map(|f| {
+                f.to_string_lossy()
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        (format!("the log {}", names.join(", ")), stem, 0)
+    } else {
+        let Some(strace) = trace::find_strace() else {
+            eprintln!("error: `moat trace -- CMD` runs the command under strace, which is not installed (or not on PATH)");
+            eprintln!("help: install strace (`apt install strace`, `dnf install strace`), or record a log where it is installed with `strace -f -o LOG CMD` and run `moat trace --from LOG`");
+            return 2;
+        };
+        let recorded = match trace::record(&strace, command) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+        parser = parser.with_exec_arch(&exec_arch);
+        parser.feed(&recorded.log);
+        let status = recorded.status;
+        (
+            format!("`{}`", command.join(" ")),
+            command[0].clone(),
+            status,
+        )
+    };
+    let traced = parser.finish();
+    if let Some((line, text)) = traced.skipped.first() {
+        eprintln!(
+            "warning: {} line(s) of the trace were not understood and left out (first: line {line}: {text})",
+            traced.skipped.len()
+        );
+    }
+    let opts = trace::Options {
+        name: trace::profile_name(name.unwrap_or(&default_name)),
+        source,
+    };
+    let generated = match trace::generate(&traced, &opts) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("warning: {w}");
+    }
+    let written = write_outputs_text(output, generated.text.as_bytes());
+    if written != 0 {
+        return written;
+    }
+    if status != 0 {
+        eprintln!(
+            "moat trace: `{}` exited with status {status}; the policy covers what that run called",
+            command[0]
+        );
+    }
+    status
 }
 
 fn import(

@@ -22,6 +22,7 @@ pub mod sema;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+pub mod trace;
 
 #[cfg(target_os = "linux")]
 pub use api::install;

@@ -350,3 +350,167 @@ fn known_crashers() {
         check(text, None);
     }
 }
+
+// ------------------------------------------------------------ strace reader
+
+/// `moat trace`'s reader and generator on `text`: never a panic, and a
+/// policy it generates always checks (`generate` returns an error
+/// otherwise, which would be a bug on any input).
+fn trace(text: &str) {
+    use moat::arch::Arch;
+    use moat::trace::{generate, Options, Parser};
+    for host in [Arch::X86_64, Arch::Aarch64] {
+        let mut p = Parser::new(host);
+        p.feed(text);
+        let t = p.finish();
+        let opts = Options {
+            name: "fuzz".into(),
+            source: text.chars().take(40).collect(),
+        };
+        if let Err(e) = generate(&t, &opts) {
+            assert!(!e.contains("moat bug"), "{e}");
+        }
+    }
+}
+
+/// Pieces of strace lines.
+const STRACE_VOCAB: &[&str] = &[
+    "[pid  42] ",
+    "42  ",
+    "08:49:39.862653 ",
+    "1700000000.5 ",
+    "[00007f3c8e9b2a17] ",
+    "read(",
+    "clone(",
+    "ioctl(",
+    "socket(",
+    "mprotect(",
+    "clone3(",
+    "syscall_0x1f3(",
+    "syscall_444(",
+    "restart_syscall(",
+    "<... resuming interrupted read ...>",
+    "<unfinished ...>",
+    "<detached ...>",
+    "<... read resumed>",
+    "<... clone resumed>",
+    ")",
+    "(",
+    "{",
+    "}",
+    "[",
+    "]",
+    ", ",
+    "\"",
+    "\\",
+    "/* ",
+    " */",
+    "|",
+    "flags=",
+    "CLONE_VM",
+    "SIGCHLD",
+    "AF_INET",
+    "PROT_EXEC",
+    "0x",
+    "0755",
+    "-1",
+    " = ",
+    "= -1 ENOENT (No such file or directory)",
+    "= ? ERESTARTSYS (To be restarted)",
+    "= ?",
+    "= -1 (errno 2)",
+    "--- SIGCHLD {si_signo=SIGCHLD} ---",
+    "+++ exited with 0 +++",
+    "strace: Process 42 attached",
+    "[ Process PID=42 runs in 32 bit mode. ]",
+    "[ Process PID=42 runs in x32 mode. ]",
+    " > /lib/libc.so.6(read+0x1) [0x1]",
+    "\n",
+    "\n",
+    "\r\n",
+    "é",
+];
+
+fn strace_soup() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(STRACE_VOCAB), 0..120).prop_map(|t| t.concat())
+}
+
+fn strace_logs() -> Vec<String> {
+    let dir = root().join("trace");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty());
+    paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+/// Cuts, repeats and splices a log's lines.
+fn mutate_log(text: &str, edits: &[(usize, usize, &'static str)]) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for &(a, b, tok) in edits {
+        let n = lines.len();
+        if n == 0 {
+            break;
+        }
+        let i = a % n;
+        match b % 4 {
+            0 => {
+                lines.remove(i);
+            }
+            1 => {
+                let l = lines[i].clone();
+                lines.insert(b % n, l);
+            }
+            2 => {
+                let l = &lines[i];
+                let mut cut = b % (l.len() + 1);
+                while !l.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                lines[i].truncate(cut);
+            }
+            _ => {
+                let l = &mut lines[i];
+                let mut at = b % (l.len() + 1);
+                while !l.is_char_boundary(at) {
+                    at -= 1;
+                }
+                l.insert_str(at, tok);
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn strace_reader_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        trace(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn strace_reader_never_panics_on_strace_pieces(text in strace_soup()) {
+        trace(&text);
+    }
+
+    #[test]
+    fn strace_reader_never_panics_on_mutated_logs(
+        log in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(
+            (any::<usize>(), any::<usize>(), prop::sample::select(STRACE_VOCAB)),
+            1..12,
+        ),
+    ) {
+        let logs = strace_logs();
+        trace(&mutate_log(&logs[log.index(logs.len())], &edits));
+    }
+}
