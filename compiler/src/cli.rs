@@ -112,7 +112,7 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         profile: Option<String>,
-        /// Log every call the policy would refuse instead of refusing it.
+        /// Let every call the policy would refuse run, and list them at the end.
         #[arg(long)]
         complain: bool,
         /// The command and its arguments (after `--`).
@@ -1005,51 +1005,19 @@ fn run(
             return 1;
         }
     };
-    match moat::run::run(&program, command, complain) {
-        Ok(outcome) => {
+    match moat::run::run_noting(&program, command, complain) {
+        Ok((outcome, refused)) => {
             if let moat::run::Outcome::Killed { action, call } = &outcome {
-                let arch = Arch::ALL
-                    .iter()
-                    .copied()
-                    .find(|a| {
-                        a.audit_arch() == call.arch
-                            && arches.contains(a)
-                            && (*a != Arch::X32 || call.nr >= 0x4000_0000)
-                    })
-                    .unwrap_or(host);
-                let name = arch
-                    .syscall_by_nr(call.nr)
-                    .map(|s| s.name.to_string())
-                    .unwrap_or_else(|| format!("syscall {:#x}", call.nr));
-                let nargs = arch
-                    .syscall_by_nr(call.nr)
-                    .map(|s| usize::from(s.nslots.min(6)))
-                    .unwrap_or(0);
-                let args: Vec<String> = call.args[..nargs]
-                    .iter()
-                    .map(|a| format!("{a:#x}"))
-                    .collect();
-                let why = match moat::ir::reference::deciding_rule(profile, call) {
-                    Some((li, ri)) => {
-                        let rule = &profile.layers[li].rules[ri];
-                        let src = analysis.sources.get(rule.span.file);
-                        let line = src.line_col_utf8(rule.span.start as usize).line + 1;
-                        let text = src.text[rule.span.range()]
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                            .trim();
-                        format!("the rule at {}:{line}: {text}", src.name)
-                    }
-                    None => "the profile's default (no rule matches)".to_string(),
-                };
+                let (arch, call_text, why) = explain_call(&analysis, profile, &arches, host, call);
                 eprintln!(
-                    "moat run: `{}` was killed ({}) at {name}({}) on {}, decided by {why}",
+                    "moat run: `{}` was killed ({}) at {call_text} on {}, decided by {why}",
                     command[0],
                     action.describe(Some(arch)),
-                    args.join(", "),
                     arch.name()
                 );
+            }
+            if complain {
+                report_complaints(&analysis, profile, &arches, host, &refused);
             }
             outcome.status()
         }
@@ -1057,6 +1025,91 @@ fn run(
             eprintln!("error: {e}");
             2
         }
+    }
+}
+
+/// The architecture of a call `moat run` stopped, the call as text, and
+/// the rule (or default) that decides it.
+fn explain_call(
+    analysis: &sema::Analysis,
+    profile: &moat::sema::CheckedProfile,
+    arches: &[Arch],
+    host: Arch,
+    call: &moat::bpf::SeccompData,
+) -> (Arch, String, String) {
+    let arch = Arch::ALL
+        .iter()
+        .copied()
+        .find(|a| {
+            a.audit_arch() == call.arch
+                && arches.contains(a)
+                && (*a != Arch::X32 || call.nr >= 0x4000_0000)
+        })
+        .unwrap_or(host);
+    let name = arch
+        .syscall_by_nr(call.nr)
+        .map(|s| s.name.to_string())
+        .unwrap_or_else(|| format!("syscall {:#x}", call.nr));
+    let nargs = arch
+        .syscall_by_nr(call.nr)
+        .map(|s| usize::from(s.nslots.min(6)))
+        .unwrap_or(0);
+    let args: Vec<String> = call.args[..nargs]
+        .iter()
+        .map(|a| format!("{a:#x}"))
+        .collect();
+    let why = match moat::ir::reference::deciding_rule(profile, call) {
+        Some((li, ri)) => {
+            let rule = &profile.layers[li].rules[ri];
+            let src = analysis.sources.get(rule.span.file);
+            let line = src.line_col_utf8(rule.span.start as usize).line + 1;
+            let text = src.text[rule.span.range()]
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim();
+            format!("the rule at {}:{line}: {text}", src.name)
+        }
+        None => "the profile's default (no rule matches)".to_string(),
+    };
+    (arch, format!("{name}({})", args.join(", ")), why)
+}
+
+/// `--complain`'s summary: each refused syscall once, with how often it was
+/// made, what the policy would have done, an example call and the rule.
+fn report_complaints(
+    analysis: &sema::Analysis,
+    profile: &moat::sema::CheckedProfile,
+    arches: &[Arch],
+    host: Arch,
+    refused: &[moat::bpf::SeccompData],
+) {
+    if refused.is_empty() {
+        eprintln!("moat run --complain: the policy refused nothing in this run");
+        return;
+    }
+    // (arch, nr) in first-seen order, with a count and the first call.
+    let mut seen: Vec<((u32, u32), usize, moat::bpf::SeccompData)> = Vec::new();
+    for call in refused {
+        match seen.iter_mut().find(|(k, _, _)| *k == (call.arch, call.nr)) {
+            Some((_, n, _)) => *n += 1,
+            None => seen.push(((call.arch, call.nr), 1, *call)),
+        }
+    }
+    eprintln!(
+        "moat run --complain: the policy would have refused {} call{} ({} syscall{}); they ran:",
+        refused.len(),
+        if refused.len() == 1 { "" } else { "s" },
+        seen.len(),
+        if seen.len() == 1 { "" } else { "s" },
+    );
+    for (_, count, call) in &seen {
+        let (arch, text, why) = explain_call(analysis, profile, arches, host, call);
+        let act = moat::ir::reference::decide(profile, call).describe(Some(arch));
+        eprintln!(
+            "  {count:>5}× {act:<14} {text} on {}, by {why}",
+            arch.name()
+        );
     }
 }
 

@@ -5,9 +5,10 @@
 //! rewritten into `SECCOMP_RET_TRACE` with a marker, and when the kernel
 //! stops the command there, moat reads the call (PTRACE_GET_SYSCALL_INFO),
 //! explains it, and kills the command with SIGKILL. Every other decision is
-//! the filter's own. With `complain`, every decision that is not allow
-//! becomes `log`, so a workload runs to the end and the kernel's audit log
-//! lists what the policy would have refused.
+//! the filter's own. With `complain`, every decision that is not allow or
+//! log becomes a trace stop with another marker: moat notes the call and
+//! lets it through, so a workload runs to the end and `moat run` lists
+//! what the policy would have refused, with the deciding rules.
 
 use crate::bpf::{self, Insn, SeccompData};
 use crate::codegen::Program;
@@ -16,6 +17,8 @@ use crate::syntax::ast::ActionKind;
 
 /// Trace data moat reserves under `moat run` for its kill markers.
 const MARKER: u32 = 0xff00;
+/// Trace data of the calls `complain` lets through.
+const COMPLAIN_MARKER: u32 = 0xfe00;
 
 /// How the command ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +44,8 @@ impl Outcome {
 }
 
 /// The program `moat run` loads: kills become trace markers, and with
-/// `complain` everything that is not allow becomes log.
+/// `complain` everything that is not allow or log becomes a complaint
+/// marker (the call then goes through, noted).
 pub fn instrument(program: &Program, complain: bool) -> Vec<Insn> {
     program
         .insns
@@ -55,7 +59,7 @@ pub fn instrument(program: &Program, complain: bool) -> Vec<Insn> {
             };
             let k = match act.kind {
                 ActionKind::Allow | ActionKind::Log => insn.k,
-                _ if complain => bpf::SECCOMP_RET_LOG,
+                _ if complain => bpf::SECCOMP_RET_TRACE | COMPLAIN_MARKER,
                 ActionKind::Kill => bpf::SECCOMP_RET_TRACE | MARKER,
                 ActionKind::KillThread => bpf::SECCOMP_RET_TRACE | MARKER | 1,
                 _ => insn.k,
@@ -70,6 +74,17 @@ pub fn instrument(program: &Program, complain: bool) -> Vec<Insn> {
 /// a process must not run two commands at once.
 #[cfg(target_os = "linux")]
 pub fn run(program: &Program, argv: &[String], complain: bool) -> Result<Outcome, String> {
+    run_noting(program, argv, complain).map(|(outcome, _)| outcome)
+}
+
+/// [`run`], also returning the calls `complain` let through that the
+/// policy would have refused, in the order they were made.
+#[cfg(target_os = "linux")]
+pub fn run_noting(
+    program: &Program,
+    argv: &[String],
+    complain: bool,
+) -> Result<(Outcome, Vec<SeccompData>), String> {
     use std::ffi::CString;
     if argv.is_empty() {
         return Err("no command to run".into());
@@ -136,11 +151,13 @@ pub fn run(program: &Program, argv: &[String], complain: bool) -> Result<Outcome
             libc::_exit(127);
         }
     }
-    trace_loop(child)
+    let mut refused = Vec::new();
+    let outcome = trace_loop(child, &mut refused)?;
+    Ok((outcome, refused))
 }
 
 #[cfg(target_os = "linux")]
-fn trace_loop(child: libc::pid_t) -> Result<Outcome, String> {
+fn trace_loop(child: libc::pid_t, refused: &mut Vec<SeccompData>) -> Result<Outcome, String> {
     let mut status = 0;
     // SAFETY: waitpid/ptrace on our own traced children with valid pointers.
     unsafe {
@@ -184,13 +201,17 @@ fn trace_loop(child: libc::pid_t) -> Result<Outcome, String> {
                     &mut info as *mut libc::ptrace_syscall_info,
                 );
                 let data = if n > 0 { info.u.seccomp.ret_data } else { 0 };
-                if data & 0xff00 == MARKER {
-                    let call = SeccompData {
-                        nr: info.u.seccomp.nr as u32,
-                        arch: info.arch,
-                        instruction_pointer: info.instruction_pointer,
-                        args: info.u.seccomp.args,
-                    };
+                let call = SeccompData {
+                    nr: info.u.seccomp.nr as u32,
+                    arch: info.arch,
+                    instruction_pointer: info.instruction_pointer,
+                    args: info.u.seccomp.args,
+                };
+                if data == COMPLAIN_MARKER {
+                    // Continuing a trace stop lets the call run: the kernel
+                    // does not ask the filter again after the tracer.
+                    refused.push(call);
+                } else if data & 0xff00 == MARKER {
                     libc::kill(child, libc::SIGKILL);
                     if pid != child {
                         libc::kill(pid, libc::SIGKILL);

@@ -76,3 +76,25 @@ fn a_kill_is_reported_with_the_call() {
         Outcome::Exited(0)
     );
 }
+
+/// `--complain` notes every call the policy would refuse, whatever the
+/// action, lets it run (uname prints), and notes nothing else.
+#[test]
+fn complain_notes_refused_calls_and_lets_them_run() {
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (p, prog) =
+        program("profile p { targets x86_64 default allow kill uname errno(EACCES) getppid }");
+    let script = "/bin/uname >/dev/null && /bin/uname -s | grep -q Linux";
+    let (out, refused) =
+        moat::run::run_noting(&prog, &argv(&["/bin/sh", "-c", script]), true).unwrap();
+    assert_eq!(out, Outcome::Exited(0), "uname ran and printed");
+    let uname = moat::arch::Arch::X86_64.syscall("uname").unwrap().nr;
+    assert!(
+        refused.iter().filter(|c| c.nr == uname).count() >= 2,
+        "{refused:?}"
+    );
+    for call in &refused {
+        let act = moat::ir::reference::decide(&p, call);
+        assert_ne!(act.kind, moat::syntax::ast::ActionKind::Allow, "{call:?}");
+    }
+}
