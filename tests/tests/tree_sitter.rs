@@ -1,0 +1,619 @@
+//! The tree-sitter grammar (`editors/tree-sitter-moat`) against the
+//! compiler, without the tree-sitter CLI:
+//!
+//! * the corpus (`test/corpus/*.txt`) gives the trees `tree-sitter test`
+//!   expects, and the checked-in parser produces them;
+//! * every `.moat` file and every `moat` code block of the docs parses
+//!   without an error node exactly when the compiler's parser accepts it,
+//!   and so does every mutation of them that the compiler accepts;
+//! * the queries compile, use the standard capture names, and highlight
+//!   every keyword of the compiler's one list (`syntax::ast`), so a new
+//!   keyword fails here until the grammar, its highlights and its corpus
+//!   know it;
+//! * with a `tree-sitter` CLI on `PATH`, `tree-sitter test` passes and
+//!   `tree-sitter generate` reproduces the checked-in parser.
+
+use moat::diagnostics::codes;
+use moat::source::FileId;
+use moat::syntax::ast::{ActionKind, ITEM_KEYWORDS, STATEMENT_KEYWORDS};
+use moat_tests::{moat_files, repo};
+use proptest::prelude::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Language, Node, Parser, Query, QueryCursor, Tree};
+
+fn grammar_dir() -> PathBuf {
+    repo().join("editors/tree-sitter-moat")
+}
+
+fn language() -> Language {
+    tree_sitter_moat::LANGUAGE.into()
+}
+
+fn parse(text: &str) -> Tree {
+    let mut parser = Parser::new();
+    parser
+        .set_language(&language())
+        .expect("the generated parser's ABI is one the runtime reads");
+    parser
+        .parse(text, None)
+        .expect("no timeout or cancellation")
+}
+
+fn keywords() -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = ITEM_KEYWORDS.to_vec();
+    k.extend_from_slice(STATEMENT_KEYWORDS);
+    k.extend(ActionKind::ALL.iter().map(|a| a.keyword()));
+    k
+}
+
+// ---------------------------------------------------------------- corpus
+
+struct Case {
+    file: String,
+    name: String,
+    input: String,
+    expected: String,
+}
+
+fn is_rule(line: &str, c: char) -> bool {
+    line.len() >= 3 && line.chars().all(|x| x == c)
+}
+
+/// Reads tree-sitter's corpus format: a name between two `===` lines, the
+/// input, a `---` line, the expected tree.
+fn corpus() -> Vec<Case> {
+    let dir = grammar_dir().join("test/corpus");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    let mut cases = Vec::new();
+    for path in files {
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() {
+            if !is_rule(lines[i], '=') {
+                i += 1;
+                continue;
+            }
+            let mut j = i + 1;
+            let mut name = Vec::new();
+            while j < lines.len() && !is_rule(lines[j], '=') {
+                // Attributes (`:error`, `:skip`) are not used here.
+                name.push(lines[j]);
+                j += 1;
+            }
+            let start = j + 1;
+            let mut k = start;
+            while k < lines.len() && !is_rule(lines[k], '-') {
+                k += 1;
+            }
+            let input = lines[start..k].join("\n");
+            let mut end = k + 1;
+            while end < lines.len() && !is_rule(lines[end], '=') {
+                end += 1;
+            }
+            let expected = lines[(k + 1).min(lines.len())..end].join("\n");
+            cases.push(Case {
+                file: file.clone(),
+                name: name.join(" ").trim().to_string(),
+                input: input.trim_matches('\n').to_string(),
+                expected,
+            });
+            i = end;
+        }
+    }
+    cases
+}
+
+/// An S-expression with one space between tokens, as `tree-sitter test`
+/// compares them.
+fn normalize(sexp: &str) -> String {
+    let spaced = sexp.replace('(', " ( ").replace(')', " ) ");
+    let mut out = String::new();
+    for tok in spaced.split_whitespace() {
+        if !(out.is_empty() || out.ends_with('(') || tok == ")") {
+            out.push(' ');
+        }
+        out.push_str(tok);
+    }
+    out
+}
+
+fn strip_fields(sexp: &str) -> String {
+    normalize(
+        &sexp
+            .split(' ')
+            .filter(|t| !t.ends_with(':'))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[test]
+fn corpus_trees_match() {
+    let cases = corpus();
+    assert!(cases.len() >= 20, "only {} corpus cases", cases.len());
+    let mut failures = Vec::new();
+    for c in &cases {
+        let expected = normalize(&c.expected);
+        let mut actual = normalize(&parse(&c.input).root_node().to_sexp());
+        // As `tree-sitter test`: field names count only where the expected
+        // tree writes them.
+        if !expected.contains(": ") {
+            actual = strip_fields(&actual);
+        }
+        if actual != expected {
+            failures.push(format!(
+                "{}: {}\n  expected: {expected}\n  actual:   {actual}",
+                c.file, c.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------- agreement with the compiler
+
+/// Every `.moat` file of the repository and every `moat` block of its
+/// Markdown, with a name for messages.
+fn sources() -> Vec<(String, String)> {
+    let root = repo();
+    let mut files = Vec::new();
+    moat_files(&root, &mut files);
+    files.sort();
+    let mut out: Vec<(String, String)> = files
+        .iter()
+        .map(|p| {
+            let name = p.strip_prefix(&root).unwrap_or(p).display().to_string();
+            (name, std::fs::read_to_string(p).unwrap())
+        })
+        .collect();
+    let mut docs = vec![root.join("README.md")];
+    for dir in ["docs", "editors"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            docs.extend(
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "md")),
+            );
+        }
+    }
+    docs.sort();
+    for doc in docs {
+        let Ok(text) = std::fs::read_to_string(&doc) else {
+            continue;
+        };
+        let name = doc.strip_prefix(&root).unwrap().display().to_string();
+        let mut block: Option<(usize, String)> = None;
+        for (n, line) in text.lines().enumerate() {
+            match &mut block {
+                None if line.trim_start() == "```moat" => block = Some((n + 1, String::new())),
+                Some((start, body)) if line.trim_start().starts_with("```") => {
+                    out.push((format!("{name}:{start}"), std::mem::take(body)));
+                    block = None;
+                }
+                Some((_, body)) => {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+                None => {}
+            }
+        }
+    }
+    out
+}
+
+/// What the compiler's parser makes of `text`: `Some(true)` accepted,
+/// `Some(false)` a syntax error, `None` only errors a highlighter does not
+/// see (a bad number or escape, a nesting limit).
+fn compiler_accepts(text: &str) -> Option<bool> {
+    let parsed = moat::syntax::parse(text, FileId(0));
+    if parsed.diagnostics.is_empty() {
+        return Some(true);
+    }
+    let syntactic = [codes::SYNTAX, codes::INVALID_CHAR, codes::UNKNOWN_ACTION];
+    if parsed
+        .diagnostics
+        .iter()
+        .any(|d| syntactic.contains(&d.code))
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The first error or missing node, as `row:column kind`.
+fn first_error(tree: &Tree) -> Option<String> {
+    fn walk(n: Node) -> Option<Node> {
+        if n.is_error() || n.is_missing() {
+            return Some(n);
+        }
+        if !n.has_error() {
+            return None;
+        }
+        let mut cursor = n.walk();
+        let found = n.children(&mut cursor).find_map(walk);
+        found
+    }
+    walk(tree.root_node()).map(|n| {
+        let p = n.start_position();
+        format!("{}:{} {}", p.row + 1, p.column + 1, n.to_sexp())
+    })
+}
+
+#[test]
+fn repository_sources_parse_as_the_compiler_says() {
+    let sources = sources();
+    assert!(sources.len() > 50, "only {} sources found", sources.len());
+    let mut clean = 0;
+    let mut wrong = Vec::new();
+    for (name, text) in &sources {
+        let ts = first_error(&parse(text));
+        match (compiler_accepts(text), &ts) {
+            (Some(true), Some(err)) => wrong.push(format!(
+                "{name}: the compiler accepts it, tree-sitter errs at {err}"
+            )),
+            (Some(true), None) => clean += 1,
+            (Some(false), None) => wrong.push(format!(
+                "{name}: the compiler reports a syntax error, tree-sitter accepts it"
+            )),
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(clean > 40, "only {clean} sources parse cleanly");
+}
+
+/// The compiler's tokens of `text` with the text between them, so a
+/// mutation can drop, repeat or swap whole tokens.
+fn pieces(text: &str) -> Vec<String> {
+    let lexed = moat::syntax::lexer::lex(text, FileId(0));
+    let mut out = Vec::new();
+    let mut at = 0;
+    for &(l, _, r) in &lexed.tokens {
+        out.push(text[at..l].to_string());
+        out.push(text[l..r].to_string());
+        at = r;
+    }
+    out.push(text[at..].to_string());
+    out
+}
+
+fn seeds() -> Vec<Vec<String>> {
+    sources()
+        .into_iter()
+        .filter(|(n, t)| {
+            !n.contains("ui/syntax") && t.len() < 4000 && compiler_accepts(t) == Some(true)
+        })
+        .map(|(_, t)| pieces(&t))
+        .collect()
+}
+
+#[derive(Clone, Debug)]
+enum Edit {
+    Drop(usize),
+    Repeat(usize),
+    Swap(usize, usize),
+    /// Replace a token by a keyword of the compiler's list.
+    Keyword(usize, usize),
+    /// Replace a token by a piece of punctuation.
+    Punct(usize, usize),
+}
+
+const PUNCT: &[&str] = &[
+    "{", "}", "(", ")", "[", "]", ",", ";", "::", ":", "=>", "=", "==", "|", "&", "!", "-", "..",
+    "..=", "0x1f", "\"s\"", "/* c */", "/// d\n", "x",
+];
+
+fn mutate(seed: &[String], edits: &[Edit]) -> String {
+    let mut toks: Vec<String> = seed.to_vec();
+    let kws = keywords();
+    // Odd indices are tokens, even ones the text between them.
+    let tok = |i: usize, n: usize| (i % (n / 2).max(1)) * 2 + 1;
+    for e in edits {
+        let n = toks.len();
+        if n < 3 {
+            break;
+        }
+        match *e {
+            Edit::Drop(i) => toks[tok(i, n)].clear(),
+            Edit::Repeat(i) => {
+                let t = tok(i, n);
+                let s = format!("{} {}", toks[t], toks[t]);
+                toks[t] = s;
+            }
+            Edit::Swap(i, j) => toks.swap(tok(i, n), tok(j, n)),
+            Edit::Keyword(i, k) => toks[tok(i, n)] = kws[k % kws.len()].to_string(),
+            Edit::Punct(i, k) => toks[tok(i, n)] = PUNCT[k % PUNCT.len()].to_string(),
+        }
+    }
+    toks.concat()
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        any::<usize>().prop_map(Edit::Drop),
+        any::<usize>().prop_map(Edit::Repeat),
+        (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Edit::Swap(i, j)),
+        (any::<usize>(), any::<usize>()).prop_map(|(i, k)| Edit::Keyword(i, k)),
+        (any::<usize>(), any::<usize>()).prop_map(|(i, k)| Edit::Punct(i, k)),
+    ]
+}
+
+proptest! {
+    // A mutation a few tokens away from a real policy is what an editor
+    // sees while a person types; about one in ten still compiles.
+    #![proptest_config(ProptestConfig {
+        cases: 1000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Mutated policies never crash the parser, its tree spans the text,
+    /// and whatever the compiler still accepts, tree-sitter accepts too.
+    #[test]
+    fn mutations_the_compiler_accepts_parse_cleanly(
+        seed in any::<prop::sample::Index>(),
+        edits in prop::collection::vec(edit(), 1..3),
+    ) {
+        thread_local! {
+            static SEEDS: Vec<Vec<String>> = seeds();
+        }
+        let text = SEEDS.with(|s| mutate(&s[seed.index(s.len())], &edits));
+        let tree = parse(&text);
+        prop_assert_eq!(tree.root_node().end_byte(), text.len());
+        if compiler_accepts(&text) == Some(true) {
+            let err = first_error(&tree);
+            prop_assert!(err.is_none(), "the compiler accepts this, tree-sitter errs at {:?}:\n{}", err, text);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- queries
+
+/// `STANDARD_CAPTURE_NAMES` of tree-sitter-highlight 0.27: the names the
+/// tree-sitter CLI highlights and editors' themes map.
+const STANDARD_CAPTURES: &[&str] = &[
+    "attribute",
+    "boolean",
+    "carriage-return",
+    "comment",
+    "comment.documentation",
+    "constant",
+    "constant.builtin",
+    "constructor",
+    "constructor.builtin",
+    "embedded",
+    "error",
+    "escape",
+    "function",
+    "function.builtin",
+    "keyword",
+    "module",
+    "number",
+    "operator",
+    "property",
+    "property.builtin",
+    "punctuation",
+    "punctuation.bracket",
+    "punctuation.delimiter",
+    "punctuation.special",
+    "string",
+    "string.escape",
+    "string.regexp",
+    "string.special",
+    "string.special.symbol",
+    "tag",
+    "type",
+    "type.builtin",
+    "variable",
+    "variable.builtin",
+    "variable.member",
+    "variable.parameter",
+];
+
+fn query(source: &str, what: &str) -> Query {
+    Query::new(&language(), source).unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+#[test]
+fn queries_compile_with_standard_captures() {
+    let highlights = query(tree_sitter_moat::HIGHLIGHTS_QUERY, "highlights.scm");
+    for name in highlights.capture_names() {
+        assert!(
+            STANDARD_CAPTURES.contains(name),
+            "highlights.scm: `@{name}` is not a standard capture name"
+        );
+    }
+    let folds = query(tree_sitter_moat::FOLDS_QUERY, "folds.scm");
+    assert_eq!(folds.capture_names(), ["fold"]);
+    let locals = query(tree_sitter_moat::LOCALS_QUERY, "locals.scm");
+    for name in locals.capture_names() {
+        assert!(name.starts_with("local."), "locals.scm: `@{name}`");
+    }
+}
+
+/// Every leaf of `tree` that is one of `words`, as (kind, byte offset).
+fn keyword_leaves(tree: &Tree, words: &[&str], out: &mut Vec<(String, usize)>) {
+    let mut cursor = tree.walk();
+    loop {
+        let n = cursor.node();
+        if n.child_count() == 0 && words.contains(&n.kind()) && !n.is_missing() {
+            out.push((n.kind().to_string(), n.start_byte()));
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+#[test]
+fn every_keyword_is_in_the_grammar_and_highlighted() {
+    let lang = language();
+    let words = keywords();
+    let highlights = query(tree_sitter_moat::HIGHLIGHTS_QUERY, "highlights.scm");
+    let mut missing = Vec::new();
+    for k in &words {
+        // `null` is a named node (a literal), the others anonymous tokens.
+        if lang.id_for_node_kind(k, false) == 0 && lang.id_for_node_kind(k, true) == 0 {
+            missing.push(format!("grammar.js has no `{k}` token"));
+        }
+        if !tree_sitter_moat::HIGHLIGHTS_QUERY.contains(&format!("\"{k}\""))
+            && !tree_sitter_moat::HIGHLIGHTS_QUERY.contains(&format!("({k})"))
+        {
+            missing.push(format!("highlights.scm does not mention `{k}`"));
+        }
+    }
+    // Every keyword occurring as a keyword in the corpus and the repository
+    // gets a highlight, and the corpus has each of them.
+    let mut in_corpus = BTreeSet::new();
+    let texts = corpus()
+        .into_iter()
+        .map(|c| (true, c.input))
+        .chain(sources().into_iter().map(|(_, t)| (false, t)));
+    for (is_corpus, text) in texts {
+        let tree = parse(&text);
+        let mut leaves = Vec::new();
+        keyword_leaves(&tree, &words, &mut leaves);
+        let mut captured = BTreeSet::new();
+        let mut cursor = QueryCursor::new();
+        let mut caps = cursor.captures(&highlights, tree.root_node(), text.as_bytes());
+        while let Some((m, i)) = caps.next() {
+            captured.insert(m.captures[*i].node.start_byte());
+        }
+        for (kind, at) in leaves {
+            if is_corpus {
+                in_corpus.insert(kind.clone());
+            }
+            if !captured.contains(&at) {
+                missing.push(format!(
+                    "`{kind}` at byte {at} is not highlighted in:\n{text}"
+                ));
+            }
+        }
+    }
+    for k in &words {
+        if !in_corpus.contains(*k) {
+            missing.push(format!("no corpus case uses the keyword `{k}`"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+/// node-types.json comes from the same `tree-sitter generate` run as
+/// parser.c; a kind one knows and the other does not means one of them was
+/// edited or regenerated alone.
+#[test]
+fn node_types_match_the_parser() {
+    let lang = language();
+    let types: serde_json::Value = serde_json::from_str(tree_sitter_moat::NODE_TYPES).unwrap();
+    let mut kinds = 0;
+    for t in types.as_array().unwrap() {
+        let kind = t["type"].as_str().unwrap();
+        let named = t["named"].as_bool().unwrap();
+        assert!(
+            lang.id_for_node_kind(kind, named) != 0,
+            "node-types.json names `{kind}`, which the parser does not know"
+        );
+        kinds += 1;
+    }
+    assert!(kinds > 20);
+}
+
+// ---------------------------------------------------------------- the CLI, when there is one
+
+/// The CLI version that generated `src/parser.c`; another version writes a
+/// different file, so only this one can check it is up to date.
+const GENERATED_BY: &str = "0.27.1";
+
+/// The parser's ABI: 14 rather than the CLI's default 15, because the
+/// tree-sitter libraries of Debian 12 (0.20), Emacs 29 and Helix read at
+/// most 14. The runtime crate reads both.
+const ABI: &str = "14";
+
+fn cli() -> Option<(PathBuf, String)> {
+    let exe =
+        std::env::var_os("TREE_SITTER").map_or_else(|| PathBuf::from("tree-sitter"), PathBuf::from);
+    let out = std::process::Command::new(&exe)
+        .arg("--version")
+        .output()
+        .ok()?;
+    let version = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)?
+        .to_string();
+    out.status.success().then_some((exe, version))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn tree_sitter_cli_agrees() {
+    let Some((exe, version)) = cli() else {
+        eprintln!("skipped: no `tree-sitter` CLI on PATH (or in $TREE_SITTER)");
+        return;
+    };
+    let dir = grammar_dir();
+    let tmp = std::env::temp_dir().join(format!("moat-tree-sitter-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    for sub in ["queries", "test", "src"] {
+        copy_dir(&dir.join(sub), &tmp.join(sub));
+    }
+    for f in ["grammar.js", "tree-sitter.json", "package.json"] {
+        std::fs::copy(dir.join(f), tmp.join(f)).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(&exe)
+            .args(args)
+            .current_dir(&tmp)
+            .output()
+            .expect("run tree-sitter");
+        assert!(
+            out.status.success(),
+            "tree-sitter {}:\n{}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["generate", "--abi", ABI]);
+    if version == GENERATED_BY {
+        for f in ["parser.c", "grammar.json", "node-types.json"] {
+            let fresh = std::fs::read_to_string(tmp.join("src").join(f)).unwrap();
+            let checked_in = std::fs::read_to_string(dir.join("src").join(f)).unwrap();
+            assert!(
+                fresh == checked_in,
+                "src/{f} is stale: run `tree-sitter generate` in editors/tree-sitter-moat"
+            );
+        }
+    } else {
+        eprintln!(
+            "not comparing src/parser.c: tree-sitter {version} is not {GENERATED_BY}, which generated it"
+        );
+    }
+    run(&["test"]);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
