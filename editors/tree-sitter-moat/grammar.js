@@ -183,26 +183,54 @@ module.exports = grammar({
 
     arguments: $ => seq('(', commaSep(choice($._expression, $.named_argument)), ')'),
 
-    named_argument: $ => seq(field('name', $.identifier), ':', field('value', $._expression)),
+    // An argument's name stands where an expression may start, so `match`
+    // comes in as a keyword there too (see `path`).
+    named_argument: $ => seq(
+      field('name', choice($.identifier, alias('match', $.identifier))),
+      ':',
+      field('value', $._expression),
+    ),
 
     // ---------------------------------------------------------------- expressions
 
+    // The compiler's levels: `||` and `&&` over comparisons; a comparison
+    // or `in` takes one arithmetic operand on each side and does not chain
+    // (`a == b == c` is an error there, so it is one here).
     _expression: $ => choice(
-      $.binary_expression,
-      $.unary_expression,
+      alias($._logic_expression, $.binary_expression),
+      alias($._comparison, $.binary_expression),
       $.in_list,
       $.in_range,
+      $._arithmetic,
+    ),
+
+    _arithmetic: $ => choice(
+      $.binary_expression,
+      $.unary_expression,
       $.parenthesized_expression,
       $.path,
       $.integer,
       $.null,
     ),
 
+    _logic_expression: $ => choice(
+      ...[[PREC.or, '||'], [PREC.and, '&&']].map(([p, op]) => prec.left(/** @type {number} */ (p), seq(
+        field('left', $._expression),
+        field('operator', /** @type {string} */ (op)),
+        field('right', $._expression),
+      ))),
+    ),
+
+    _comparison: $ => prec(PREC.compare, seq(
+      field('left', $._arithmetic),
+      field('operator', choice('==', '!=', '<', '<=', '>', '>=')),
+      field('right', $._arithmetic),
+    )),
+
+    // `|`, `^`, `<<`, `>>`, `+`, `-`, `*` combine constants, `&` also
+    // masks an argument.
     binary_expression: $ => {
       const table = [
-        [PREC.or, '||'],
-        [PREC.and, '&&'],
-        [PREC.compare, choice('==', '!=', '<', '<=', '>', '>=')],
         [PREC.bitor, '|'],
         [PREC.bitxor, '^'],
         [PREC.bitand, '&'],
@@ -211,21 +239,21 @@ module.exports = grammar({
         [PREC.product, '*'],
       ];
       return choice(...table.map(([p, op]) => prec.left(/** @type {number} */ (p), seq(
-        field('left', $._expression),
+        field('left', $._arithmetic),
         // @ts-ignore
         field('operator', op),
-        field('right', $._expression),
+        field('right', $._arithmetic),
       ))));
     },
 
     unary_expression: $ => prec(PREC.unary, seq(
       field('operator', choice('!', '~', '-')),
-      field('operand', $._expression),
+      field('operand', $._arithmetic),
     )),
 
     // `x in [A, B, C]`
-    in_list: $ => prec.left(PREC.compare, seq(
-      field('value', $._expression),
+    in_list: $ => prec(PREC.compare, seq(
+      field('value', $._arithmetic),
       'in',
       field('list', $.list),
     )),
@@ -233,12 +261,12 @@ module.exports = grammar({
     list: $ => seq('[', commaSep($._expression), ']'),
 
     // `x in 10..20` (half-open), `x in 10..=20`
-    in_range: $ => prec.left(PREC.compare, seq(
-      field('value', $._expression),
+    in_range: $ => prec(PREC.compare, seq(
+      field('value', $._arithmetic),
       'in',
-      field('start', $._expression),
+      field('start', $._arithmetic),
       field('operator', choice('..', '..=')),
-      field('end', $._expression),
+      field('end', $._arithmetic),
     )),
 
     parenthesized_expression: $ => seq('(', $._expression, ')'),
@@ -246,7 +274,13 @@ module.exports = grammar({
     // ---------------------------------------------------------------- tokens
 
     // `read`, `docker::default`, `std::groups::basic_io`
-    path: $ => seq($.identifier, repeat(seq('::', $.identifier))),
+    // In the compiler every keyword but `null` is also a name in an
+    // expression. Only `match` is ever lexed as a keyword where an
+    // expression can start (a const's value), so only it needs the alias.
+    path: $ => seq(
+      choice($.identifier, alias('match', $.identifier)),
+      repeat(seq('::', $.identifier)),
+    ),
 
     identifier: _ => /[A-Za-z_][A-Za-z0-9_]*/,
 

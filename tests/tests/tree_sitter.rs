@@ -5,7 +5,7 @@
 //!   expects, and the checked-in parser produces them;
 //! * every `.moat` file and every `moat` code block of the docs parses
 //!   without an error node exactly when the compiler's parser accepts it,
-//!   and so does every mutation of them that the compiler accepts;
+//!   and so do mutations of them and a list of corners;
 //! * the queries compile, use the standard capture names, and highlight
 //!   every keyword of the compiler's one list (`syntax::ast`), so a new
 //!   keyword fails here until the grammar, its highlights and its corpus
@@ -272,6 +272,65 @@ fn repository_sources_parse_as_the_compiler_says() {
     assert!(clean > 40, "only {clean} sources parse cleanly");
 }
 
+/// Corners of the syntax, each accepted or rejected by both parsers alike.
+const CORNERS: &[&str] = &[
+    "const X = match + 1",
+    "test p { kill(match: 1) => allow }",
+    "profile p { allow match if match == 1 }",
+    "const X = match arch { }",
+    "const X = match arch { x86_64 => 1 }",
+    "const X = match arch { x86_64 | x32 => 1, _ => -1, }",
+    "const X = --1 + ~0 * (2)",
+    "profile p { allow read if x == a::null }",
+    "profile p { allow read if x == null::a }",
+    "profile p { allow read if null == x }",
+    "profile p { allow read if !x }",
+    "profile p { allow read if x in -1..=2 }",
+    "profile p { allow read if x == 1 == 2 }",
+    "profile p { allow read if x = 1 }",
+    "profile p { allow read;; }",
+    "profile p { allow read; }",
+    "profile p {}",
+    "profile p { on x86_64 {} }",
+    "profile p { errno\n(EPERM)\nread }",
+    "profile p { trap(1 + 2) read }",
+    "profile p { allow }",
+    "profile p { allow read, }",
+    "profile p { read }",
+    "profile p { targets }",
+    "profile p { flags }",
+    "profile extends extends extends {}",
+    "mixin mixin {} test test {} group group = [group]",
+    "use \"x.moat\" as as",
+    "use std",
+    "use std::{a, b}",
+    "use std::",
+    "group g = [read,]",
+    "group g = [,]",
+    "test p {}",
+    "test p { x86_64 : kill(pid: if, 2,) => errno(EPERM); }",
+    "test p { kill() => allow kill() => allow }",
+    "test p { kill() }",
+    "test p { kill => allow }",
+    "/* /* */ profile p {}",
+    "/* a */ */",
+];
+
+#[test]
+fn corners_agree_with_the_compiler() {
+    let mut wrong = Vec::new();
+    for text in CORNERS {
+        let text = text.replace("\\n", "\n");
+        let ts = first_error(&parse(&text));
+        match (compiler_accepts(&text), ts) {
+            (Some(true), Some(err)) => wrong.push(format!("{text:?}: tree-sitter errs at {err}")),
+            (Some(false), None) => wrong.push(format!("{text:?}: tree-sitter accepts it")),
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// The compiler's tokens of `text` with the text between them, so a
 /// mutation can drop, repeat or swap whole tokens.
 fn pieces(text: &str) -> Vec<String> {
@@ -358,9 +417,9 @@ proptest! {
     })]
 
     /// Mutated policies never crash the parser, its tree spans the text,
-    /// and whatever the compiler still accepts, tree-sitter accepts too.
+    /// and it finds a syntax error exactly when the compiler does.
     #[test]
-    fn mutations_the_compiler_accepts_parse_cleanly(
+    fn mutations_parse_as_the_compiler_says(
         seed in any::<prop::sample::Index>(),
         edits in prop::collection::vec(edit(), 1..3),
     ) {
@@ -370,9 +429,14 @@ proptest! {
         let text = SEEDS.with(|s| mutate(&s[seed.index(s.len())], &edits));
         let tree = parse(&text);
         prop_assert_eq!(tree.root_node().end_byte(), text.len());
-        if compiler_accepts(&text) == Some(true) {
-            let err = first_error(&tree);
-            prop_assert!(err.is_none(), "the compiler accepts this, tree-sitter errs at {:?}:\n{}", err, text);
+        let err = first_error(&tree);
+        match compiler_accepts(&text) {
+            Some(true) => prop_assert!(err.is_none(), "the compiler accepts this, tree-sitter errs at {:?}:\n{}", err, text),
+            // The one name the compiler takes only as a plain identifier is
+            // `match`'s scrutinee (`match targets { … }` is a syntax error
+            // there); tree-sitter reads any word, which a highlighter may.
+            Some(false) if !text.contains("match") => prop_assert!(err.is_some(), "the compiler rejects this, tree-sitter accepts it:\n{}", text),
+            _ => {}
         }
     }
 }
