@@ -524,23 +524,85 @@ fn keyword_leaves(tree: &Tree, words: &[&str], out: &mut Vec<(String, usize)>) {
     }
 }
 
+/// The string queries of `treesit-font-lock-rules` in moat-ts-mode.el,
+/// unescaped: each string right after a `:feature 'NAME` line.
+fn emacs_queries() -> Vec<String> {
+    let path = repo().join("editors/emacs/moat-ts-mode.el");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = Vec::new();
+    for part in text.split(":feature '").skip(1) {
+        let open = part.find('"').expect("a query string after :feature");
+        let mut q = String::new();
+        let mut chars = part[open + 1..].chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => q.extend(chars.next()),
+                '"' => break,
+                c => q.push(c),
+            }
+        }
+        out.push(q);
+    }
+    assert!(
+        out.len() >= 5,
+        "{}: only {} queries",
+        path.display(),
+        out.len()
+    );
+    out
+}
+
+/// Every highlighting query an editor loads: (what, query text).
+fn highlight_queries() -> Vec<(&'static str, String)> {
+    let helix = repo().join("editors/helix/runtime/queries/moat/highlights.scm");
+    vec![
+        (
+            "tree-sitter-moat/queries/highlights.scm",
+            tree_sitter_moat::HIGHLIGHTS_QUERY.to_string(),
+        ),
+        (
+            "helix/runtime/queries/moat/highlights.scm",
+            std::fs::read_to_string(helix).unwrap_or_default(),
+        ),
+        ("emacs/moat-ts-mode.el", emacs_queries().join("\n")),
+    ]
+}
+
+#[test]
+fn emacs_queries_compile() {
+    for (i, q) in emacs_queries().iter().enumerate() {
+        let query = query(q, &format!("moat-ts-mode.el, query {}", i + 1));
+        for name in query.capture_names() {
+            assert!(
+                name.starts_with("font-lock-") && name.ends_with("-face"),
+                "moat-ts-mode.el: `@{name}` is not a font-lock face"
+            );
+        }
+    }
+}
+
 #[test]
 fn every_keyword_is_in_the_grammar_and_highlighted() {
     let lang = language();
     let words = keywords();
-    let highlights = query(tree_sitter_moat::HIGHLIGHTS_QUERY, "highlights.scm");
     let mut missing = Vec::new();
     for k in &words {
         // `null` is a named node (a literal), the others anonymous tokens.
         if lang.id_for_node_kind(k, false) == 0 && lang.id_for_node_kind(k, true) == 0 {
             missing.push(format!("grammar.js has no `{k}` token"));
         }
-        if !tree_sitter_moat::HIGHLIGHTS_QUERY.contains(&format!("\"{k}\""))
-            && !tree_sitter_moat::HIGHLIGHTS_QUERY.contains(&format!("({k})"))
-        {
-            missing.push(format!("highlights.scm does not mention `{k}`"));
-        }
     }
+    let queries: Vec<(&str, Query)> = highlight_queries()
+        .into_iter()
+        .map(|(what, text)| {
+            for k in &words {
+                if !text.contains(&format!("\"{k}\"")) && !text.contains(&format!("({k})")) {
+                    missing.push(format!("{what} does not mention `{k}`"));
+                }
+            }
+            (what, query(&text, what))
+        })
+        .collect();
     // Every keyword occurring as a keyword in the corpus and the repository
     // gets a highlight, and the corpus has each of them.
     let mut in_corpus = BTreeSet::new();
@@ -552,20 +614,22 @@ fn every_keyword_is_in_the_grammar_and_highlighted() {
         let tree = parse(&text);
         let mut leaves = Vec::new();
         keyword_leaves(&tree, &words, &mut leaves);
-        let mut captured = BTreeSet::new();
-        let mut cursor = QueryCursor::new();
-        let mut caps = cursor.captures(&highlights, tree.root_node(), text.as_bytes());
-        while let Some((m, i)) = caps.next() {
-            captured.insert(m.captures[*i].node.start_byte());
+        if is_corpus {
+            in_corpus.extend(leaves.iter().map(|(k, _)| k.clone()));
         }
-        for (kind, at) in leaves {
-            if is_corpus {
-                in_corpus.insert(kind.clone());
+        for (what, q) in &queries {
+            let mut captured = BTreeSet::new();
+            let mut cursor = QueryCursor::new();
+            let mut caps = cursor.captures(q, tree.root_node(), text.as_bytes());
+            while let Some((m, i)) = caps.next() {
+                captured.insert(m.captures[*i].node.start_byte());
             }
-            if !captured.contains(&at) {
-                missing.push(format!(
-                    "`{kind}` at byte {at} is not highlighted in:\n{text}"
-                ));
+            for (kind, at) in &leaves {
+                if !captured.contains(at) {
+                    missing.push(format!(
+                        "{what}: `{kind}` at byte {at} is not highlighted in:\n{text}"
+                    ));
+                }
             }
         }
     }
@@ -595,6 +659,70 @@ fn node_types_match_the_parser() {
         kinds += 1;
     }
     assert!(kinds > 20);
+}
+
+/// Helix names some scopes its own way; everything else in highlights.scm
+/// is a Helix scope already.
+const HELIX_NAMES: &[(&str, &str)] = &[
+    ("number", "constant.numeric.integer"),
+    ("module", "namespace"),
+    ("string.escape", "constant.character.escape"),
+    ("comment.documentation", "comment.line.documentation"),
+];
+
+const HELIX_HEADER: &str = "\
+;; Generated from editors/tree-sitter-moat/queries/highlights.scm with Helix's
+;; scope names (tests/tests/tree_sitter.rs checks it is up to date; run the
+;; test with MOAT_BLESS=1 to rewrite it).
+
+";
+
+/// highlights.scm with Helix's scope names.
+fn helix_highlights(standard: &str) -> String {
+    let mut out = String::from(HELIX_HEADER);
+    let mut rest = standard;
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        let mapped = HELIX_NAMES
+            .iter()
+            .find(|(from, _)| *from == name)
+            .map_or(name, |(_, to)| to);
+        out.push_str(mapped);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn helix_queries_follow_the_grammar() {
+    let path = repo().join("editors/helix/runtime/queries/moat/highlights.scm");
+    let want = helix_highlights(tree_sitter_moat::HIGHLIGHTS_QUERY);
+    if std::env::var("MOAT_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is stale: run this test with MOAT_BLESS=1",
+        path.display()
+    );
+    query(&have, "helix highlights.scm");
+    let dir = path.parent().unwrap();
+    let locals = std::fs::read_to_string(dir.join("locals.scm")).unwrap_or_default();
+    assert!(
+        locals == tree_sitter_moat::LOCALS_QUERY,
+        "editors/helix/runtime/queries/moat/locals.scm differs from the grammar's"
+    );
+    let indents = std::fs::read_to_string(dir.join("indents.scm")).unwrap();
+    let indents = query(&indents, "helix indents.scm");
+    assert_eq!(indents.capture_names(), ["indent", "outdent"]);
 }
 
 // ---------------------------------------------------------------- the CLI, when there is one
@@ -680,4 +808,117 @@ fn tree_sitter_cli_agrees() {
     }
     run(&["test"]);
     let _ = std::fs::remove_dir_all(&tmp);
+}
+
+// ---------------------------------------------------------------- a real editor
+
+const NVIM_SCRIPT: &str = r#"
+local dir = vim.env.MOAT_TEST_DIR
+local function finish(text, code)
+  local f = io.open(dir .. "/result.txt", "w")
+  f:write(text)
+  f:close()
+  vim.cmd(code == 0 and "qall!" or "cquit " .. code)
+end
+local ok, err = pcall(function()
+  local so = dir .. "/moat.so"
+  -- vim.treesitter.language.add is 0.9+; Debian 12 ships 0.7.
+  if vim.treesitter.language and vim.treesitter.language.add then
+    vim.treesitter.language.add("moat", { path = so })
+  else
+    vim.treesitter.require_language("moat", so)
+  end
+  vim.cmd("edit " .. dir .. "/policy.moat")
+  local root = vim.treesitter.get_parser(0, "moat"):parse()[1]:root()
+  if root:has_error() then
+    error("the buffer does not parse: " .. root:sexpr())
+  end
+  local tsq = require("vim.treesitter.query")
+  local parse = tsq.parse or tsq.parse_query
+  local query = parse("moat", table.concat(vim.fn.readfile(vim.env.MOAT_HIGHLIGHTS), "\n"))
+  local lines = {}
+  for id, node in query:iter_captures(root, 0, 0, -1) do
+    local row, col = node:start()
+    local text = vim.treesitter.get_node_text and vim.treesitter.get_node_text(node, 0)
+      or tsq.get_node_text(node, 0)
+    table.insert(lines, string.format("%d:%d %s %s", row, col, query.captures[id], text))
+  end
+  return table.concat(lines, "\n")
+end)
+if ok then finish(err, 0) else finish(tostring(err), 2) end
+"#;
+
+/// Neovim, with its own tree-sitter library (0.20 on Debian 12), loads the
+/// parser built from `src/` as a user would and highlights with
+/// highlights.scm: proof that the ABI and the query syntax suit a real
+/// editor, not only the runtime crate. Skipped without `nvim` or `cc`.
+#[test]
+fn neovim_highlights_with_the_grammar() {
+    let Ok(v) = std::process::Command::new("nvim").arg("--version").output() else {
+        println!("SKIPPED: nvim is not installed (apt-get install neovim)");
+        return;
+    };
+    println!(
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+            .lines()
+            .next()
+            .unwrap_or("nvim")
+    );
+    let dir = std::env::temp_dir().join(format!("moat-ts-nvim-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = grammar_dir().join("src");
+    let built = std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", "-I"])
+        .arg(&src)
+        .arg(src.join("parser.c"))
+        .arg(src.join("scanner.c"))
+        .arg("-o")
+        .arg(dir.join("moat.so"))
+        .status();
+    if !built.is_ok_and(|s| s.success()) {
+        println!("SKIPPED: no C compiler to build the parser (cc)");
+        return;
+    }
+    std::fs::write(
+        dir.join("policy.moat"),
+        "use std::docker\nprofile p extends docker::default {\n    allow read if fd == STDIN // c\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("init.lua"), NVIM_SCRIPT).unwrap();
+    let status = std::process::Command::new("nvim")
+        .args(["--headless", "--clean", "-u"])
+        .arg(dir.join("init.lua"))
+        .env("MOAT_TEST_DIR", &dir)
+        .env(
+            "MOAT_HIGHLIGHTS",
+            grammar_dir().join("queries/highlights.scm"),
+        )
+        .stdin(std::process::Stdio::null())
+        .status()
+        .expect("run nvim");
+    let result = std::fs::read_to_string(dir.join("result.txt")).unwrap_or_default();
+    assert!(status.success(), "nvim exited with {status}: {result}");
+    for want in [
+        "0:0 keyword use",
+        "0:4 module std",
+        "1:0 keyword profile",
+        "1:8 type p",
+        "1:10 keyword extends",
+        "1:18 module docker",
+        "1:26 type default",
+        "2:4 keyword allow",
+        "2:10 function read",
+        "2:15 keyword if",
+        "2:18 variable.parameter fd",
+        "2:24 constant STDIN",
+        "2:30 comment // c",
+    ] {
+        assert!(
+            result.lines().any(|l| l == want),
+            "Neovim's captures lack `{want}`:\n{result}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
