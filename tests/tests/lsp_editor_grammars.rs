@@ -1,7 +1,9 @@
 //! One keyword list, in the compiler (`syntax::ast::ITEM_KEYWORDS`,
 //! `STATEMENT_KEYWORDS`, the action names): every editor package and the
 //! language server's completion must know each word. Adding a keyword
-//! without teaching the editors fails here.
+//! without teaching the editors fails here (and, for the tree-sitter grammar
+//! and its queries, in tree_sitter.rs, which checks they parse and
+//! highlight it).
 
 use moat::syntax::ast::{ActionKind, ITEM_KEYWORDS, STATEMENT_KEYWORDS};
 use moat_tests::repo;
@@ -32,6 +34,10 @@ fn every_editor_grammar_has_every_keyword() {
         "editors/vscode/syntaxes/moat.tmLanguage.json",
         "editors/nvim/syntax/moat.vim",
         "editors/emacs/moat-mode.el",
+        "editors/emacs/moat-ts-mode.el",
+        "editors/tree-sitter-moat/grammar.js",
+        "editors/tree-sitter-moat/queries/highlights.scm",
+        "editors/helix/runtime/queries/moat/highlights.scm",
     ];
     let mut missing = Vec::new();
     for f in files {
