@@ -257,13 +257,15 @@ pub fn main() -> i32 {
             kernel,
             output,
         } => import(
-            &file,
-            from.as_deref(),
-            name,
-            caps,
-            arch.as_deref(),
-            kernel.as_deref(),
-            output.as_deref(),
+            ImportArgs {
+                file: &file,
+                from: from.as_deref(),
+                name,
+                caps,
+                arch: arch.as_deref(),
+                kernel: kernel.as_deref(),
+                output: output.as_deref(),
+            },
             color,
         ),
         Command::Run {
@@ -1073,16 +1075,26 @@ fn run(
     }
 }
 
-fn import(
-    file: &std::path::Path,
-    from: Option<&str>,
+struct ImportArgs<'a> {
+    file: &'a std::path::Path,
+    from: Option<&'a str>,
     name: String,
     caps: Option<Vec<String>>,
-    arch: Option<&str>,
-    kernel: Option<&str>,
-    output: Option<&std::path::Path>,
-    color: bool,
-) -> i32 {
+    arch: Option<&'a str>,
+    kernel: Option<&'a str>,
+    output: Option<&'a std::path::Path>,
+}
+
+fn import(args: ImportArgs, color: bool) -> i32 {
+    let ImportArgs {
+        file,
+        from,
+        name,
+        caps,
+        arch,
+        kernel,
+        output,
+    } = args;
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {

@@ -41,7 +41,9 @@ const PUNCT: &[&str] = &[
     "#",
 ];
 
-const MAX_DEPTH: usize = 200;
+/// Kafel allows 200 levels; 64 keeps the recursive descent within a
+/// thread's stack in debug builds, and no policy nests that deep.
+const MAX_DEPTH: usize = 64;
 
 fn syntax(at: Span, msg: impl Into<String>) -> Diagnostic {
     Diagnostic::new(IMPORT_SYNTAX, at, msg).with_label("here")
@@ -182,10 +184,20 @@ fn lex(
             i += p.len();
         } else {
             let len = rest.chars().next().map_or(1, char::len_utf8);
-            errors.push(
-                syntax(span(i, i + len), "invalid character")
-                    .with_label("not part of Kafel's syntax"),
-            );
+            // A run of stray characters is one error.
+            match errors.last_mut() {
+                Some(d)
+                    if d.code == IMPORT_SYNTAX
+                        && d.primary.span.file == file
+                        && d.primary.span.end as usize == i =>
+                {
+                    d.primary.span.end = (i + len) as u32;
+                }
+                _ => errors.push(
+                    syntax(span(i, i + len), "invalid character")
+                        .with_label("not part of Kafel's syntax"),
+                ),
+            }
             i += len;
         }
     }
@@ -246,13 +258,13 @@ enum E {
         slot: u8,
         wide: bool,
     },
-    BitAnd(Box<E>, Box<E>),
-    BitOr(Box<E>, Box<E>),
+    BitAnd(Vec<E>),
+    BitOr(Vec<E>),
     /// A comparison, already an atom (or folded).
     Cond(Cond),
     Not(Box<E>),
-    And(Box<E>, Box<E>),
-    Or(Box<E>, Box<E>),
+    And(Vec<E>),
+    Or(Vec<E>),
     /// Already reported.
     Error,
 }
@@ -645,16 +657,14 @@ impl Parser<'_> {
             }
         }
         let mut cond = Cond::True;
-        if self.eat("{") {
-            if !self.eat("}") {
-                self.depth = 0;
-                self.scope = Some((syscall, custom));
-                let e = self.p_comma();
-                self.scope = None;
-                let e = e?;
-                self.expect("}")?;
-                cond = self.to_cond(e, start.to(self.prev()));
-            }
+        if self.eat("{") && !self.eat("}") {
+            self.depth = 0;
+            self.scope = Some((syscall, custom));
+            let e = self.p_comma();
+            self.scope = None;
+            let e = e?;
+            self.expect("}")?;
+            cond = self.condition(e, start.to(self.prev()));
         }
         let span = start.to(self.prev());
         if here {
@@ -698,33 +708,33 @@ impl Parser<'_> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(syntax(self.here(), "expression nested too deeply")
-                .with_help("Kafel allows 200 levels"));
+                .with_help("moat reads 64 levels of Kafel expressions"));
         }
         Ok(())
     }
 
     fn p_comma(&mut self) -> R<E> {
         self.deeper()?;
-        let mut e = self.p_or()?;
+        let mut v = vec![self.p_or()?];
         while self.eat(",") {
-            e = E::Or(Box::new(e), Box::new(self.p_or()?));
+            v.push(self.p_or()?);
         }
         self.depth -= 1;
-        Ok(e)
+        Ok(one_or(v, E::Or))
     }
     fn p_or(&mut self) -> R<E> {
-        let mut e = self.p_and()?;
+        let mut v = vec![self.p_and()?];
         while self.eat("||") {
-            e = E::Or(Box::new(e), Box::new(self.p_and()?));
+            v.push(self.p_and()?);
         }
-        Ok(e)
+        Ok(one_or(v, E::Or))
     }
     fn p_and(&mut self) -> R<E> {
-        let mut e = self.p_not()?;
+        let mut v = vec![self.p_not()?];
         while self.eat("&&") {
-            e = E::And(Box::new(e), Box::new(self.p_not()?));
+            v.push(self.p_not()?);
         }
-        Ok(e)
+        Ok(one_or(v, E::And))
     }
     fn p_not(&mut self) -> R<E> {
         if self.eat("!") {
@@ -750,18 +760,18 @@ impl Parser<'_> {
         Ok(self.cmp(op, l, r, span))
     }
     fn p_bor(&mut self) -> R<E> {
-        let mut e = self.p_band()?;
+        let mut v = vec![self.p_band()?];
         while self.eat("|") {
-            e = E::BitOr(Box::new(e), Box::new(self.p_band()?));
+            v.push(self.p_band()?);
         }
-        Ok(e)
+        Ok(one_or(v, E::BitOr))
     }
     fn p_band(&mut self) -> R<E> {
-        let mut e = self.p_prim()?;
+        let mut v = vec![self.p_prim()?];
         while self.eat("&") {
-            e = E::BitAnd(Box::new(e), Box::new(self.p_prim()?));
+            v.push(self.p_prim()?);
         }
-        Ok(e)
+        Ok(one_or(v, E::BitAnd))
     }
     fn p_prim(&mut self) -> R<E> {
         match self.next() {
@@ -863,12 +873,12 @@ impl Parser<'_> {
         }
     }
 
-    fn to_cond(&mut self, e: E, at: Span) -> Cond {
+    fn condition(&mut self, e: E, at: Span) -> Cond {
         match e {
             E::Cond(c) => c,
-            E::Not(e) => Cond::Not(Box::new(self.to_cond(*e, at))),
-            E::And(a, b) => Cond::And(vec![self.to_cond(*a, at), self.to_cond(*b, at)]),
-            E::Or(a, b) => Cond::Or(vec![self.to_cond(*a, at), self.to_cond(*b, at)]),
+            E::Not(e) => Cond::Not(Box::new(self.condition(*e, at))),
+            E::And(v) => Cond::And(v.into_iter().map(|e| self.condition(e, at)).collect()),
+            E::Or(v) => Cond::Or(v.into_iter().map(|e| self.condition(e, at)).collect()),
             E::Error => Cond::False,
             E::Num(..) | E::Var { .. } | E::BitAnd(..) | E::BitOr(..) => {
                 self.errors
@@ -885,7 +895,7 @@ impl Parser<'_> {
             match e {
                 E::Num(v, _) => *v > u64::from(u32::MAX),
                 E::Var { wide, .. } => *wide,
-                E::BitAnd(a, b) | E::BitOr(a, b) => wide(a) || wide(b),
+                E::BitAnd(v) | E::BitOr(v) => v.iter().any(wide),
                 _ => false,
             }
         }
@@ -973,55 +983,82 @@ impl Parser<'_> {
                 mask: u64::MAX,
                 mask_text: None,
             },
-            E::BitAnd(a, b) => match (self.lin(*a, span)?, self.lin(*b, span)?) {
-                (Lin::Const(a, _), Lin::Const(b, _)) => Lin::Const(a & b, None),
-                (
-                    Lin::Masked {
-                        slot,
-                        mask,
-                        mask_text,
-                    },
-                    Lin::Const(c, t),
-                )
-                | (
-                    Lin::Const(c, t),
-                    Lin::Masked {
-                        slot,
-                        mask,
-                        mask_text,
-                    },
-                ) => Lin::Masked {
-                    slot,
-                    mask: mask & c,
-                    mask_text: if mask == u64::MAX {
-                        t
-                    } else {
-                        mask_text.filter(|_| c & mask == mask)
-                    },
-                },
-                _ => {
-                    self.errors.push(
-                        Diagnostic::new(IMPORT_NOT_EXPRESSIBLE, span, "`&` between two arguments")
-                            .with_label("moat masks an argument with constants only"),
-                    );
-                    return None;
+            E::BitAnd(v) => {
+                let mut acc: Option<Lin> = None;
+                for e in v {
+                    let next = self.lin(e, span)?;
+                    acc = Some(match acc {
+                        None => next,
+                        Some(prev) => self.bit_and(prev, next, span)?,
+                    });
                 }
-            },
-            E::BitOr(a, b) => match (self.lin(*a, span)?, self.lin(*b, span)?) {
-                (Lin::Const(a, _), Lin::Const(b, _)) => Lin::Const(a | b, None),
-                _ => {
-                    self.errors.push(
-                        Diagnostic::new(IMPORT_NOT_EXPRESSIBLE, span, "`|` applied to an argument")
+                acc?
+            }
+            E::BitOr(v) => {
+                let mut acc = Some(0u64);
+                for e in v {
+                    match self.lin(e, span)? {
+                        Lin::Const(c, _) => acc = acc.map(|a| a | c),
+                        Lin::Masked { .. } => acc = None,
+                    }
+                }
+                match acc {
+                    Some(c) => Lin::Const(c, None),
+                    None => {
+                        self.errors.push(
+                            Diagnostic::new(
+                                IMPORT_NOT_EXPRESSIBLE,
+                                span,
+                                "`|` applied to an argument",
+                            )
                             .with_label("moat combines an argument with `&` only")
                             .with_help("compare the argument under a mask instead: `x & M == V`"),
-                    );
-                    return None;
+                        );
+                        return None;
+                    }
                 }
-            },
+            }
             E::Error => return None,
             E::Cond(_) | E::Not(_) | E::And(..) | E::Or(..) => {
                 self.errors
                     .push(syntax(span, "a condition where a value was expected"));
+                return None;
+            }
+        })
+    }
+
+    fn bit_and(&mut self, a: Lin, b: Lin, span: Span) -> Option<Lin> {
+        Some(match (a, b) {
+            (Lin::Const(a, _), Lin::Const(b, _)) => Lin::Const(a & b, None),
+            (
+                Lin::Masked {
+                    slot,
+                    mask,
+                    mask_text,
+                },
+                Lin::Const(c, t),
+            )
+            | (
+                Lin::Const(c, t),
+                Lin::Masked {
+                    slot,
+                    mask,
+                    mask_text,
+                },
+            ) => Lin::Masked {
+                slot,
+                mask: mask & c,
+                mask_text: if mask == u64::MAX {
+                    t
+                } else {
+                    mask_text.filter(|_| c & mask == mask)
+                },
+            },
+            _ => {
+                self.errors.push(
+                    Diagnostic::new(IMPORT_NOT_EXPRESSIBLE, span, "`&` between two arguments")
+                        .with_label("moat masks an argument with constants only"),
+                );
                 return None;
             }
         })
@@ -1061,6 +1098,15 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+}
+
+/// One expression from the operands of one operator.
+fn one_or(mut v: Vec<E>, make: fn(Vec<E>) -> E) -> E {
+    if v.len() == 1 {
+        v.pop().unwrap_or(E::Error)
+    } else {
+        make(v)
     }
 }
 

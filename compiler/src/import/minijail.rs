@@ -120,10 +120,20 @@ fn lex(text: &str, file: FileId, errors: &mut Vec<Diagnostic>) -> Vec<Line> {
             i += p.len();
         } else {
             let len = rest.chars().next().map_or(1, char::len_utf8);
-            errors.push(
-                Diagnostic::new(IMPORT_SYNTAX, span(i, i + len), "invalid token")
-                    .with_label("not part of minijail's policy syntax"),
-            );
+            // A run of stray characters is one error.
+            match errors.last_mut() {
+                Some(d)
+                    if d.code == IMPORT_SYNTAX
+                        && d.primary.span.file == file
+                        && d.primary.span.end as usize == i =>
+                {
+                    d.primary.span.end = (i + len) as u32;
+                }
+                _ => errors.push(
+                    Diagnostic::new(IMPORT_SYNTAX, span(i, i + len), "invalid token")
+                        .with_label("not part of minijail's policy syntax"),
+                ),
+            }
             i += len;
         }
     }
@@ -195,6 +205,8 @@ struct Parser<'a> {
     dialect: Dialect,
     /// The statement being read names a syscall for another architecture.
     excluded: bool,
+    /// Parentheses open in the constant being read.
+    depth: usize,
     warnings: Vec<String>,
     /// Per syscall, where its unconditional filter is (later filters for it
     /// are an error, as in minijail's compiler).
@@ -290,6 +302,7 @@ impl Parser<'_> {
                 pos: 0,
                 end: Span::new(file, last.end as usize, last.end as usize),
             };
+            self.depth = 0;
             let trailing = if line.comments.is_empty() {
                 None
             } else {
@@ -786,7 +799,13 @@ impl Parser<'_> {
         }
         let val = if cur.is("(") {
             let open = cur.next().map_or(cur.end, |t| t.span);
-            let inner = self.value(cur)?;
+            self.depth += 1;
+            if self.depth > 64 {
+                return Err(syntax(open, "parentheses nested too deeply"));
+            }
+            let inner = self.value(cur);
+            self.depth -= 1;
+            let inner = inner?;
             if !cur.is(")") {
                 return Err(syntax(open, "unclosed parenthesis"));
             }
@@ -933,6 +952,7 @@ fn parse_tolerant(
         denylist,
         dialect,
         excluded: false,
+        depth: 0,
         warnings: Vec::new(),
         unconditional: HashMap::new(),
     };

@@ -290,8 +290,15 @@ fn strict((p, mut errors): (Policy, Vec<Diagnostic>)) -> Result<Policy, Vec<Diag
     if errors.is_empty() {
         return Ok(p);
     }
-    crate::diagnostics::sort_and_dedup(&mut errors);
-    Err(errors)
+    Err(tidy(&mut errors))
+}
+
+/// Sorted, without duplicates, and at most 100: a file that is not a
+/// policy at all should not bury the terminal.
+fn tidy(errors: &mut Vec<Diagnostic>) -> Vec<Diagnostic> {
+    crate::diagnostics::sort_and_dedup(errors);
+    errors.truncate(100);
+    std::mem::take(errors)
 }
 
 /// Renders what could be read, so that one run reports the errors of the
@@ -299,14 +306,10 @@ fn strict((p, mut errors): (Policy, Vec<Diagnostic>)) -> Result<Policy, Vec<Diag
 fn finish(p: &Policy, mut errors: Vec<Diagnostic>, name: &str) -> Result<Output, Vec<Diagnostic>> {
     match render(p, name) {
         Ok(out) if errors.is_empty() => Ok(out),
-        Ok(_) => {
-            crate::diagnostics::sort_and_dedup(&mut errors);
-            Err(errors)
-        }
+        Ok(_) => Err(tidy(&mut errors)),
         Err(more) => {
             errors.extend(more);
-            crate::diagnostics::sort_and_dedup(&mut errors);
-            Err(errors)
+            Err(tidy(&mut errors))
         }
     }
 }
