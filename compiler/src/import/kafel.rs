@@ -222,6 +222,22 @@ fn kafel_number(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// Where Kafel's argument tables give a width other than the kernel type
+/// moat has (checked for amd64): whether Kafel reads the whole register.
+fn kafel_width(arch: Arch, syscall: &str, arg: &str) -> Option<bool> {
+    if arch != Arch::X86_64 {
+        return None;
+    }
+    match (syscall, arg) {
+        ("futex_wait", "val")
+        | ("mseal", "flags")
+        | ("pkey_alloc", "flags" | "init_val")
+        | ("set_mempolicy_home_node", "home_node" | "flags") => Some(false),
+        ("lsm_set_self_attr", "size") => Some(true),
+        _ => None,
+    }
+}
+
 /// Kafel's kernel-internal names that are UAPI names under another name.
 fn uapi_name(name: &str) -> &str {
     match name {
@@ -828,7 +844,12 @@ impl Parser<'_> {
         let Some(sc) = syscall else {
             return E::Error;
         };
-        match sc.arg(w) {
+        // Kafel calls prctl's and keyctl's later parameters by their kernel
+        // names `arg2`…`arg5`, which moat keeps for slots.
+        let arg = sc
+            .arg(w)
+            .or_else(|| sc.args.iter().find(|a| a.reserved_names.contains(&w)));
+        match arg {
             Some(arg) => {
                 let crate::arch::Slots::One(slot) = arg.slots else {
                     self.errors.push(
@@ -845,6 +866,7 @@ impl Parser<'_> {
                     ArgType::Int { bits, .. } => bits >= 64,
                     ArgType::Pointer => self.arch.is_64bit_regs(),
                 };
+                let wide = kafel_width(self.arch, sc.name, w).unwrap_or(wide);
                 E::Var { slot, wide }
             }
             None => {
