@@ -291,7 +291,7 @@ enum Entry {
     Filter(Statement),
 }
 
-struct Parser<'a> {
+struct Parser {
     toks: Vec<Tok>,
     pos: usize,
     arch: Arch,
@@ -306,12 +306,11 @@ struct Parser<'a> {
     /// The syscall whose filter is being parsed, and its custom argument
     /// names (`write(fd, buf, count)`), for names in its expression.
     scope: Option<(Option<&'static crate::arch::Syscall>, Option<Vec<String>>)>,
-    _sources: std::marker::PhantomData<&'a ()>,
 }
 
 type R<T> = Result<T, Diagnostic>;
 
-impl Parser<'_> {
+impl Parser {
     fn peek(&self) -> Option<&T> {
         self.toks.get(self.pos).map(|t| &t.t)
     }
@@ -1166,7 +1165,6 @@ fn parse_tolerant(sources: &mut SourceMap, file: FileId, arch: Arch) -> (Policy,
         pending: Vec::new(),
         depth: 0,
         scope: None,
-        _sources: std::marker::PhantomData,
     };
     p.program();
     let errors = std::mem::take(&mut p.errors);
