@@ -137,10 +137,14 @@ enum Command {
         #[arg(last = true)]
         command: Vec<String>,
     },
-    /// Convert an OCI, Docker or Podman seccomp JSON profile to moat.
+    /// Convert a seccomp policy of another tool to moat: OCI, Docker or
+    /// Podman JSON, a minijail `.policy` or a Kafel policy.
     Import {
         file: PathBuf,
-        /// Input format (told apart by content when omitted).
+        /// Input format: oci, docker, podman, minijail or kafel (told apart
+        /// by content when omitted). minijail-c and minijail-py pick the
+        /// meaning of minijail's runtime or its Python compiler where they
+        /// differ (`expr; return N`); plain minijail tells by the syntax used.
         #[arg(long = "from", value_name = "FORMAT")]
         from: Option<String>,
         /// Name of the generated profile.
@@ -149,7 +153,9 @@ enum Command {
         /// The container's capabilities (comma list); default: the runtime's defaults.
         #[arg(long, value_delimiter = ',')]
         caps: Option<Vec<String>>,
-        /// Instantiate for a host of this architecture, as the runtime would there.
+        /// JSON: instantiate for a host of this architecture, as the runtime
+        /// would there. minijail and Kafel: the one architecture the policy
+        /// is for (default x86_64).
         #[arg(long)]
         arch: Option<String>,
         /// Kernel version for `minKernel` gates, e.g. 6.1.
@@ -269,13 +275,16 @@ pub fn main() -> i32 {
             kernel,
             output,
         } => import(
-            &file,
-            from.as_deref(),
-            name,
-            caps,
-            arch.as_deref(),
-            kernel.as_deref(),
-            output.as_deref(),
+            ImportArgs {
+                file: &file,
+                from: from.as_deref(),
+                name,
+                caps,
+                arch: arch.as_deref(),
+                kernel: kernel.as_deref(),
+                output: output.as_deref(),
+            },
+            color,
         ),
         Command::Trace {
             from,
@@ -1229,15 +1238,26 @@ fn trace(
     status
 }
 
-fn import(
-    file: &std::path::Path,
-    from: Option<&str>,
+struct ImportArgs<'a> {
+    file: &'a std::path::Path,
+    from: Option<&'a str>,
     name: String,
     caps: Option<Vec<String>>,
-    arch: Option<&str>,
-    kernel: Option<&str>,
-    output: Option<&std::path::Path>,
-) -> i32 {
+    arch: Option<&'a str>,
+    kernel: Option<&'a str>,
+    output: Option<&'a std::path::Path>,
+}
+
+fn import(args: ImportArgs, color: bool) -> i32 {
+    let ImportArgs {
+        file,
+        from,
+        name,
+        caps,
+        arch,
+        kernel,
+        output,
+    } = args;
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
@@ -1245,19 +1265,9 @@ fn import(
             return 2;
         }
     };
-    let format = from.map(str::to_string).unwrap_or_else(|| {
-        if text.trim_start().starts_with('{') {
-            "oci".into()
-        } else {
-            "unknown".into()
-        }
-    });
-    if !matches!(format.as_str(), "oci" | "docker" | "podman") {
-        eprintln!(
-            "error: moat can import OCI, Docker and Podman JSON; `{format}` is not supported yet"
-        );
-        return 2;
-    }
+    let format = from
+        .map(str::to_string)
+        .unwrap_or_else(|| moat::import::detect(&text).to_string());
     let arch = match arch.map(|a| Arch::from_name(a).ok_or(a)) {
         None => None,
         Some(Ok(a)) => Some(a),
@@ -1266,6 +1276,49 @@ fn import(
             return 2;
         }
     };
+    if matches!(
+        format.as_str(),
+        "minijail" | "minijail-c" | "minijail-py" | "kafel"
+    ) {
+        let mut sources = moat::source::SourceMap::new();
+        let id = sources.add(moat::source::SourceFile::new(
+            file.display().to_string(),
+            moat::source::Origin::Path(file.to_path_buf()),
+            text,
+        ));
+        let opts = moat::import::Options {
+            name,
+            arch: arch.unwrap_or(Arch::X86_64),
+            minijail_dialect: match format.as_str() {
+                "minijail-c" => Some(moat::import::minijail::Dialect::Runtime),
+                "minijail-py" => Some(moat::import::minijail::Dialect::Compiler),
+                _ => None,
+            },
+        };
+        let result = if format.starts_with("minijail") {
+            moat::import::minijail::import(&mut sources, id, &opts)
+        } else {
+            moat::import::kafel::import(&mut sources, id, &opts)
+        };
+        return match result {
+            Ok(out) => {
+                for w in &out.warnings {
+                    eprintln!("warning: {w}");
+                }
+                write_outputs_text(output, out.text.as_bytes())
+            }
+            Err(diags) => {
+                eprint!("{}", render::render_all(&diags, &sources, color));
+                1
+            }
+        };
+    }
+    if !matches!(format.as_str(), "oci" | "docker" | "podman") {
+        eprintln!(
+            "error: unknown import format `{format}`: moat imports oci, docker, podman, minijail and kafel"
+        );
+        return 2;
+    }
     let kernel = match kernel {
         None => None,
         Some(k) => {

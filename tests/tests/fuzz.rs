@@ -514,3 +514,176 @@ proptest! {
         trace(&mutate_log(&logs[log.index(logs.len())], &edits));
     }
 }
+
+// ---- `moat import` of minijail and Kafel policies ----------------------
+
+/// Imports `text` as both formats (and both minijail dialects) on two
+/// architectures: an output or errors with spans inside their files, and
+/// an output that `moat check` accepts.
+fn import_never_panics(text: &str) {
+    use moat::import::{kafel, minijail, Options};
+    use moat::source::{Origin, SourceFile, SourceMap};
+    // Includes resolve next to the corpus, so a mutated `@include` finds
+    // real files (and itself, for cycles).
+    let path = root().join("import/minijail/fuzz.policy");
+    for arch in [moat::arch::Arch::X86_64, moat::arch::Arch::I386] {
+        for which in 0..3 {
+            let mut sources = SourceMap::new();
+            let id = sources.add(SourceFile::new(
+                "fuzz.policy",
+                Origin::Path(path.clone()),
+                text,
+            ));
+            let opts = Options {
+                arch,
+                minijail_dialect: match which {
+                    0 => Some(minijail::Dialect::Runtime),
+                    1 => Some(minijail::Dialect::Compiler),
+                    _ => None,
+                },
+                ..Options::default()
+            };
+            let r = if which == 2 {
+                kafel::import(&mut sources, id, &opts)
+            } else {
+                minijail::import(&mut sources, id, &opts)
+            };
+            match r {
+                Ok(out) => {
+                    let a = analyze_source("imported.moat", None, &out.text, &Options2::default());
+                    assert!(
+                        !a.has_errors(),
+                        "the import of {text:?} does not check:\n{}\n{}",
+                        render::render_all(&a.diagnostics, &a.sources, false),
+                        out.text
+                    );
+                }
+                Err(diags) => {
+                    let _ = render::render_all(&diags, &sources, false);
+                    for d in &diags {
+                        let f = sources.get(d.primary.span.file);
+                        assert!(d.primary.span.end as usize <= f.text.len());
+                    }
+                }
+            }
+        }
+    }
+}
+
+use moat::sema::Options as Options2;
+
+const IMPORT_VOCAB: &[&str] = &[
+    "read",
+    "write",
+    "openat",
+    "kill",
+    "mmap",
+    "prctl",
+    "socket",
+    ":",
+    ";",
+    ",",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "arg0",
+    "arg1",
+    "arg2",
+    "arg5",
+    "arg9",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "&",
+    "|",
+    "in",
+    "~",
+    "&&",
+    "||",
+    "!",
+    "1",
+    "0",
+    "-1",
+    "0x80000000",
+    "0xffffffffffffffff",
+    "077",
+    "O_RDONLY",
+    "PROT_EXEC",
+    "EPERM",
+    "return",
+    "allow",
+    "kill-process",
+    "trap",
+    "log",
+    "user-notify",
+    "@include",
+    "@default",
+    "@denylist",
+    "@frequency",
+    "./common.policy",
+    "./fuzz.policy",
+    "arch=x86_64",
+    "\n",
+    "#",
+    "# c\n",
+    "\\\n",
+    "ALLOW",
+    "KILL",
+    "ERRNO(1)",
+    "TRAP(70000)",
+    "USE",
+    "POLICY",
+    "p",
+    "DEFAULT",
+    "ON",
+    "x86_64",
+    "SYSCALL[1]",
+    "#define",
+    "#include \"compiler.policy\"",
+    "fd",
+    "flags",
+    "/*",
+    "*/",
+    "//",
+    "-",
+];
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    #[test]
+    fn importers_never_panic_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        import_never_panics(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn importers_never_panic_on_tokens(
+        toks in prop::collection::vec(prop::sample::select(IMPORT_VOCAB), 0..60)
+    ) {
+        import_never_panics(&toks.join(" "));
+    }
+}
+
+#[test]
+fn importers_handle_deep_and_wide_inputs() {
+    let n = 5_000;
+    import_never_panics(&format!(
+        "ALLOW {{ write {{ {}fd == 1{} }} }}",
+        "(".repeat(n),
+        ")".repeat(n)
+    ));
+    import_never_panics(&format!("ALLOW {{ write {{ {}fd == 1 }} }}", "!".repeat(n)));
+    import_never_panics(&format!("read: {}", "arg0 == 1 || ".repeat(n)));
+    import_never_panics(&format!(
+        "read: arg0 == {}1{}",
+        "(".repeat(n),
+        ")".repeat(n)
+    ));
+    import_never_panics("@include ./fuzz.policy\n");
+}

@@ -98,7 +98,9 @@ fn must_fail_corpus() {
     let missing: Vec<&str> = CODES
         .iter()
         .map(|c| c.code.as_str())
-        .filter(|c| !seen_codes.contains(*c) && !LATER_STAGE_CODES.contains(c))
+        .filter(|c| {
+            !seen_codes.contains(*c) && !LATER_STAGE_CODES.contains(c) && !is_import_code(c)
+        })
         .collect();
     assert!(
         missing.is_empty(),
@@ -109,6 +111,13 @@ fn must_fail_corpus() {
 /// Codes reported by stages after checking (code generation, output
 /// formats, the CLI); their cases live with those stages' tests.
 const LATER_STAGE_CODES: &[&str] = &["E0301", "E0302", "E0303"];
+
+/// `moat import`'s codes (E04xx) concern minijail and Kafel files, not moat
+/// source; their must-fail cases are `tests/import/*/fail/*.policy`, checked
+/// by `tests/tests/import.rs`.
+fn is_import_code(code: &str) -> bool {
+    code.starts_with("E04")
+}
 
 #[test]
 fn must_pass_corpus() {
@@ -215,6 +224,10 @@ fn diagnostics_doc_is_current() {
             );
             continue;
         }
+        if is_import_code(c) {
+            doc.push_str(&import_example(c));
+            continue;
+        }
         // The smallest case that produces only this code, else the
         // smallest that produces it among others.
         let pick = cases
@@ -249,6 +262,57 @@ fn diagnostics_doc_is_current() {
         current == doc,
         "docs/diagnostics.md is out of date: run `UPDATE_DOCS=1 cargo test -p moat-tests --test ui diagnostics_doc`"
     );
+}
+
+/// The smallest importer case of `tests/import/*/fail` that reports `code`,
+/// with the error it gets, for the docs.
+fn import_example(code: &str) -> String {
+    let mut cases = Vec::new();
+    for format in ["minijail", "kafel"] {
+        let dir = root().join("import").join(format).join("fail");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            let first = text.lines().next().unwrap_or("");
+            if first.split_whitespace().any(|w| w == code) {
+                cases.push((text.len(), format, e.path(), text));
+            }
+        }
+    }
+    cases.sort();
+    let Some((_, format, path, text)) = cases.into_iter().next() else {
+        return String::new();
+    };
+    let mut sources = moat::source::SourceMap::new();
+    let rel = path.strip_prefix(root()).unwrap().display().to_string();
+    let id = sources.add(moat::source::SourceFile::new(
+        rel.clone(),
+        moat::source::Origin::Path(path.clone()),
+        text.clone(),
+    ));
+    let opts = moat::import::Options::default();
+    let r = if format == "minijail" {
+        moat::import::minijail::import(&mut sources, id, &opts)
+    } else {
+        moat::import::kafel::import(&mut sources, id, &opts)
+    };
+    let Err(diags) = r else {
+        return String::new();
+    };
+    let Some(d) = diags.iter().find(|d| d.code.as_str() == code) else {
+        return String::new();
+    };
+    let source: String = text.lines().skip(1).map(|l| clip(l) + "\n").collect();
+    let shown: String = render::render(d, &sources, false)
+        .lines()
+        .map(|l| clip(l) + "\n")
+        .collect();
+    format!(
+        "\nReported by `moat import` (see `docs/import.md`). From `tests/{rel}`:\n\n```text\n{}```\n\n```text\n{shown}```\n",
+        source.trim_start_matches('\n')
+    )
 }
 
 /// Long lines (the nesting-limit case) are cut for the docs.

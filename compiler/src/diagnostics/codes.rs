@@ -150,6 +150,17 @@ codes! {
         "The compiled program exceeds the kernel's limit of 4096 instructions.";
     NOT_EXPRESSIBLE = "E0303": "policy cannot be expressed in the output format",
         "The output format (OCI JSON) cannot state what the policy means, for example an ordering comparison on a 32-bit or signed argument; moat refuses rather than emit something that means something else.";
+    // importers (`moat import` of minijail and Kafel policies)
+    IMPORT_SYNTAX = "E0400": "imported policy does not parse",
+        "`moat import` found text that is not valid in the source format (a minijail or Kafel policy), or a construct of that format it does not translate, such as minijail's syscall groups (`name@namespace`), which come from a build's `constants.json`. Every error of the file is reported; nothing is written.";
+    IMPORT_UNKNOWN_SYSCALL = "E0401": "imported policy names an unknown syscall",
+        "A syscall name (or a Kafel `SYSCALL[n]` number) that moat's table for the import's architecture (`--arch`, default x86_64) does not have. Kafel's kernel-internal names (`newuname`, `newfstat`, …) are accepted for their UAPI names.";
+    IMPORT_UNKNOWN_NAME = "E0402": "imported policy uses an unknown name",
+        "A constant, errno, argument, architecture or Kafel policy name that neither the source file nor moat's tables for the architecture define.";
+    IMPORT_NOT_EXPRESSIBLE = "E0403": "imported rule cannot be expressed in moat",
+        "A rule moat cannot state with the same meaning: a pointer argument compared with anything but 0, two arguments compared with each other, an argument slot the syscall does not have, an errno above 4095, or arithmetic on an argument other than `&`.";
+    IMPORT_INCLUDE = "E0404": "included policy file cannot be read",
+        "A minijail `@include` or Kafel `#include` whose file is missing or unreadable, that includes itself, or that nests more than 10 deep. Paths are relative to the including file.";
     // warnings
     SYSCALL_MISSING_ON_SOME = "W0001": "syscall missing on some targets",
         "A syscall named directly in a rule does not exist on some of the rule's architectures; the rule applies on the others. Group members are exempt.";

@@ -533,7 +533,7 @@ pub fn import(text: &str, opts: &ImportOptions) -> Result<Imported, String> {
     })
 }
 
-fn wrap(head: &str, names: &[&str]) -> String {
+pub(crate) fn wrap(head: &str, names: &[&str]) -> String {
     let indent = " ".repeat(head.len());
     let mut out = String::from(head);
     let mut col = head.len();
