@@ -204,14 +204,8 @@ pub(crate) fn load_include(
                 .with_help("minijail allows 10 levels"),
         );
     }
-    let text = std::fs::read_to_string(&full).map_err(|e| {
-        Diagnostic::new(
-            IMPORT_INCLUDE,
-            at,
-            format!("cannot read included file `{}`: {e}", full.display()),
-        )
-        .with_label("included here")
-    })?;
+    // Named as the including file is named (as the user gave it), not by
+    // the absolute path, so messages do not depend on where a tree lives.
     let name = match &sources.get(from).origin {
         Origin::Path(_) => {
             let parent = std::path::Path::new(&sources.get(from).name)
@@ -222,6 +216,14 @@ pub(crate) fn load_include(
         }
         _ => path.to_string(),
     };
+    let text = std::fs::read_to_string(&full).map_err(|e| {
+        Diagnostic::new(
+            IMPORT_INCLUDE,
+            at,
+            format!("cannot read included file `{name}`: {e}"),
+        )
+        .with_label("included here")
+    })?;
     Ok(sources.add(SourceFile::new(name, Origin::Path(full), text)))
 }
 
