@@ -234,13 +234,14 @@ impl Backend {
     }
 
     async fn reanalyse(&self, uri: Uri, version: i32) {
-        {
+        let stale = {
             let mut st = self.lock();
-            if let Some(d) = st.docs.get_mut(&uri) {
-                d.analysis = None;
+            st.docs.get_mut(&uri).and_then(|d| {
                 d.generation += 1;
-            }
-        }
+                d.analysis.take()
+            })
+        };
+        drop_off_thread(stale);
         self.refresh(uri, version).await;
     }
 
@@ -270,6 +271,14 @@ impl Backend {
             let file = a.sources.get(ide::root_file(&a));
             f(&a, file, enc)
         })
+    }
+}
+
+/// Frees an analysis no longer needed on the blocking pool: a big one
+/// takes milliseconds to drop, time an edit's diagnostics should not wait.
+fn drop_off_thread(analysis: Option<Arc<Analysis>>) {
+    if let Some(a) = analysis {
+        tokio::task::spawn_blocking(move || drop(a));
     }
 }
 
@@ -458,7 +467,7 @@ impl LanguageServer for Backend {
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
         let uri = params.text_document.uri;
         let version = params.text_document.version;
-        let debounce = {
+        let (debounce, stale) = {
             let enc = self.encoding();
             let mut st = self.lock();
             let debounce = st.debounce.unwrap_or(DEBOUNCE);
@@ -473,9 +482,9 @@ impl LanguageServer for Backend {
                 apply_change(&mut doc.text, change, enc);
             }
             doc.version = version;
-            doc.analysis = None;
-            debounce
+            (debounce, doc.analysis.take())
         };
+        drop_off_thread(stale);
         if !debounce.is_zero() {
             tokio::time::sleep(debounce).await;
         }

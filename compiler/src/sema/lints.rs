@@ -35,8 +35,53 @@ const SOCKET_CALLS: &[&str] = &[
 ];
 
 impl Cx {
-    pub(crate) fn lint_profile(&mut self, p: &CheckedProfile) {
-        let Some(own) = p.layers.first() else { return };
+    /// Lints every profile checked so far that has not been linted. The
+    /// profiles are independent, so they are linted on all cores.
+    pub(crate) fn lint_pending(&mut self) {
+        let pending = std::mem::take(&mut self.pending_lints);
+        if pending.is_empty() {
+            return;
+        }
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(pending.len());
+        let per_thread = pending.len().div_ceil(threads);
+        let found: Vec<Vec<Diagnostic>> = if threads <= 1 {
+            pending.iter().map(lint_profile).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = pending
+                    .chunks(per_thread)
+                    .map(|chunk| {
+                        scope.spawn(move || chunk.iter().map(lint_profile).collect::<Vec<_>>())
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| match h.join() {
+                        Ok(v) => v,
+                        // A panic in a lint is re-raised here, as if it had
+                        // happened on this thread.
+                        Err(e) => std::panic::resume_unwind(e),
+                    })
+                    .collect()
+            })
+        };
+        for d in found.into_iter().flatten() {
+            self.report(d);
+        }
+    }
+}
+
+/// The policy-level diagnostics of one checked profile.
+pub(crate) fn lint_profile(p: &CheckedProfile) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let mut report = |d: Diagnostic| found.push(d);
+    {
+        let Some(own) = p.layers.first() else {
+            return Vec::new();
+        };
         let rules = &own.rules;
 
         // One diagram manager for every question about this profile: rules
@@ -70,7 +115,7 @@ impl Cx {
             nodes.sort_unstable();
             nodes.dedup();
             if nodes.iter().all(|&n| satisfiable(&dd, n) == Some(false)) {
-                self.report(
+                report(
                     Diagnostic::new(codes::ALWAYS_FALSE, r.span, "this rule's condition can never hold")
                         .with_label("never matches")
                         .with_help("no value of the arguments satisfies it: check the masks, the values and the argument's type (a bit the mask clears is never set; an unsigned argument is never negative)"),
@@ -83,7 +128,7 @@ impl Cx {
                 satisfiable(&dd, neg) == Some(false)
             });
             if always {
-                self.report(
+                report(
                     Diagnostic::new(
                         codes::ALWAYS_TRUE,
                         r.span,
@@ -147,7 +192,7 @@ impl Cx {
                     .map(|x| x.action.describe(Some(arch)))
                     .unwrap_or_default()
             };
-            self.report(
+            report(
                 Diagnostic::new(
                     codes::CONFLICTING_RULES,
                     rb.span,
@@ -213,7 +258,7 @@ impl Cx {
                         "taken by this rule (same or stronger action)",
                     );
                 }
-                self.report(d);
+                report(d);
             }
         }
 
@@ -243,7 +288,7 @@ impl Cx {
                 }
             }
             if !exposed.is_empty() {
-                self.report(
+                report(
                     Diagnostic::new(
                         codes::SOCKETCALL_BYPASS,
                         r.span,
@@ -255,6 +300,7 @@ impl Cx {
             }
         }
     }
+    found
 }
 
 /// Whether the profile leaves `socketcall` open on `arch` without saying

@@ -218,6 +218,7 @@ pub fn analyze_source(
         }
     }
     let tests = cx.check_tests(root, &profiles);
+    cx.lint_pending();
     cx.check_unused_imports(root);
     let mut diagnostics = std::mem::take(&mut cx.diags);
     diagnostics::sort_and_dedup(&mut diagnostics);
@@ -245,6 +246,8 @@ pub(crate) struct Cx {
     const_in_progress: HashSet<DefId>,
     used_bindings: HashSet<(ModuleId, String)>,
     profile_cache: BTreeMap<DefId, Option<CheckedProfile>>,
+    /// Profiles checked but not yet linted (see `lint_pending`).
+    pending_lints: Vec<CheckedProfile>,
     /// Cycles already reported (their members, sorted), so a cycle of n
     /// items is reported once, not n times.
     reported_cycles: HashSet<Vec<DefId>>,
@@ -271,6 +274,7 @@ impl Cx {
             const_in_progress: HashSet::new(),
             used_bindings: HashSet::new(),
             profile_cache: BTreeMap::new(),
+            pending_lints: Vec::new(),
             reported_cycles: HashSet::new(),
             group_depth: 0,
         }

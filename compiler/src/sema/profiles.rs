@@ -140,7 +140,7 @@ impl Cx {
             settings,
             layers,
         };
-        self.lint_profile(&checked);
+        self.pending_lints.push(checked.clone());
         self.profile_cache.insert(def, Some(checked.clone()));
         Some(checked)
     }
