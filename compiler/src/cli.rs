@@ -710,20 +710,13 @@ fn explain(
         let why = match moat::ir::reference::deciding_rule(p, &data) {
             Some((li, ri)) => {
                 let layer = &p.layers[li];
-                let rule = &layer.rules[ri];
-                let src = analysis.sources.get(rule.span.file);
-                let line = src.line_col_utf8(rule.span.start as usize).line + 1;
-                let snippet = src.text[rule.span.range()]
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .trim();
+                let (file, line, snippet) = rule_site(&analysis, layer.rules[ri].span);
                 let from = if li == 0 {
                     String::new()
                 } else {
                     format!(" (inherited from `{}`)", layer.name)
                 };
-                format!("rule at {}:{line}{from}: {snippet}", src.name)
+                format!("rule at {file}:{line}{from}: {snippet}")
             }
             None => "no rule matches: the profile's default".to_string(),
         };
@@ -1069,19 +1062,20 @@ fn explain_call(
         .collect();
     let why = match moat::ir::reference::deciding_rule(profile, call) {
         Some((li, ri)) => {
-            let rule = &profile.layers[li].rules[ri];
-            let src = analysis.sources.get(rule.span.file);
-            let line = src.line_col_utf8(rule.span.start as usize).line + 1;
-            let text = src.text[rule.span.range()]
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim();
-            format!("the rule at {}:{line}: {text}", src.name)
+            let (file, line, text) = rule_site(analysis, profile.layers[li].rules[ri].span);
+            format!("the rule at {file}:{line}: {text}")
         }
         None => "the profile's default (no rule matches)".to_string(),
     };
     (arch, format!("{name}({})", args.join(", ")), why)
+}
+
+/// Where a rule is written: file name, 1-based line, its first line of text.
+fn rule_site(analysis: &sema::Analysis, span: moat::source::Span) -> (&str, usize, &str) {
+    let src = analysis.sources.get(span.file);
+    let line = src.line_col_utf8(span.start as usize).line as usize + 1;
+    let text = src.text[span.range()].lines().next().unwrap_or("").trim();
+    (&src.name, line, text)
 }
 
 /// `--complain`'s summary: each refused syscall once, with how often it was

@@ -184,20 +184,10 @@ fn lex(
             i += p.len();
         } else {
             let len = rest.chars().next().map_or(1, char::len_utf8);
-            // A run of stray characters is one error.
-            match errors.last_mut() {
-                Some(d)
-                    if d.code == IMPORT_SYNTAX
-                        && d.primary.span.file == file
-                        && d.primary.span.end as usize == i =>
-                {
-                    d.primary.span.end = (i + len) as u32;
-                }
-                _ => errors.push(
-                    syntax(span(i, i + len), "invalid character")
-                        .with_label("not part of Kafel's syntax"),
-                ),
-            }
+            super::stray_char(errors, span(i, i + len), || {
+                syntax(span(i, i + len), "invalid character")
+                    .with_label("not part of Kafel's syntax")
+            });
             i += len;
         }
     }

@@ -120,20 +120,10 @@ fn lex(text: &str, file: FileId, errors: &mut Vec<Diagnostic>) -> Vec<Line> {
             i += p.len();
         } else {
             let len = rest.chars().next().map_or(1, char::len_utf8);
-            // A run of stray characters is one error.
-            match errors.last_mut() {
-                Some(d)
-                    if d.code == IMPORT_SYNTAX
-                        && d.primary.span.file == file
-                        && d.primary.span.end as usize == i =>
-                {
-                    d.primary.span.end = (i + len) as u32;
-                }
-                _ => errors.push(
-                    Diagnostic::new(IMPORT_SYNTAX, span(i, i + len), "invalid token")
-                        .with_label("not part of minijail's policy syntax"),
-                ),
-            }
+            super::stray_char(errors, span(i, i + len), || {
+                Diagnostic::new(IMPORT_SYNTAX, span(i, i + len), "invalid token")
+                    .with_label("not part of minijail's policy syntax")
+            });
             i += len;
         }
     }

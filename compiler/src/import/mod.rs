@@ -171,6 +171,21 @@ pub struct Policy {
 
 /// Reads a file the policy includes into `sources`; a cycle or a missing
 /// file is an error at `at`.
+/// Reports the stray character at `at`, extending the previous report
+/// when it ends right there: a run of stray characters is one error.
+pub(crate) fn stray_char(errors: &mut Vec<Diagnostic>, at: Span, new: impl FnOnce() -> Diagnostic) {
+    match errors.last_mut() {
+        Some(d)
+            if d.code == crate::diagnostics::codes::IMPORT_SYNTAX
+                && d.primary.span.file == at.file
+                && d.primary.span.end == at.start =>
+        {
+            d.primary.span.end = at.end;
+        }
+        _ => errors.push(new()),
+    }
+}
+
 pub(crate) fn load_include(
     sources: &mut SourceMap,
     from: FileId,
