@@ -499,12 +499,6 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        // Importers already saw the buffer; this catches a file whose
-        // importers were analysed before it was opened.
-        self.refresh_dependents(&params.text_document.uri).await;
-    }
-
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         // Importers go back to the file on disk.
